@@ -1,0 +1,2 @@
+export { run, type CliIo } from "./cli";
+export { generate, EXTERNAL_TREE } from "./generate";

@@ -1,0 +1,121 @@
+/**
+ * The Buildroot defconfig of a board, as entries with a reason each, grouped
+ * in sections. Symbol facts are those of Buildroot 2026.02.
+ */
+import { no, text, yes, type KconfigValue } from "@br-criu/kconfig";
+import { ARM_FPUS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
+import { CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
+
+export const DEFCONFIG_SECTIONS = ["Architecture", "Toolchain", "System", "Kernel", "Filesystem images", "Packages", "Build"] as const;
+export type DefconfigSection = (typeof DEFCONFIG_SECTIONS)[number];
+
+export interface ConfigEntry {
+  readonly symbol: string;
+  readonly value: KconfigValue;
+  readonly reason: string;
+}
+
+export interface DefconfigEntry extends ConfigEntry {
+  readonly section: DefconfigSection;
+}
+
+/** Buildroot's package symbol: upper case, with '-' and '.' as '_'. */
+export function packageSymbol(name: string): string {
+  return `BR2_PACKAGE_${name.toUpperCase().replace(/[-.]/g, "_")}`;
+}
+
+export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[] {
+  const entries: DefconfigEntry[] = [];
+  let section: DefconfigSection = "Architecture";
+  const add = (symbol: string, value: KconfigValue, reason: string) => entries.push({ section, symbol, value, reason });
+  const { arch, cpu, config, toolchain } = board;
+
+  for (const symbol of arch.buildrootSymbols) add(symbol, yes, `${arch.name} target (CRIU ARCH=${board.criu.makeVars["ARCH"]})`);
+  if (cpu.buildrootSymbol) add(cpu.buildrootSymbol, yes, `CPU ${cpu.name}`);
+  if (board.arm) {
+    if (board.arm.fpu) {
+      add("BR2_ARM_ENABLE_VFP", yes, `${cpu.name} has a VFP unit`);
+      add(ARM_FPUS[board.arm.fpu]!, yes, `FPU ${board.arm.fpu}`);
+    }
+    if (board.arm.neon) add("BR2_ARM_ENABLE_NEON", yes, `${cpu.name} has NEON`);
+    add(board.arm.floatAbi === "eabihf" ? "BR2_ARM_EABIHF" : "BR2_ARM_EABI", yes, `${board.arm.floatAbi} ABI`);
+  }
+
+  section = "Toolchain";
+  if (toolchain.kind === "bootlin") {
+    add("BR2_TOOLCHAIN_EXTERNAL", yes, "prebuilt external toolchain: no compiler build");
+    add("BR2_TOOLCHAIN_EXTERNAL_BOOTLIN", yes, "Bootlin toolchains (glibc, C++, threads, wchar, gcc 14, headers 5.4)");
+    add(`BR2_TOOLCHAIN_EXTERNAL_BOOTLIN_${arch.bootlinVariant}_GLIBC_STABLE`, yes, "glibc stable variant for this CPU");
+  } else {
+    const libcSymbol = toolchain.libc === "glibc" ? "BR2_TOOLCHAIN_BUILDROOT_GLIBC" : "BR2_TOOLCHAIN_BUILDROOT_MUSL";
+    add(libcSymbol, yes, `${toolchain.libc}: CRIU needs glibc or musl (uClibc-ng has no aio.h)`);
+    add("BR2_TOOLCHAIN_BUILDROOT_CXX", yes, "C++ for CRIU's protobuf dependency");
+    add(`BR2_GCC_VERSION_${toolchain.gccVersion}_X`, yes, `gcc ${toolchain.gccVersion} (CRIU needs gcc >= 8)`);
+    add("BR2_KERNEL_HEADERS_AS_KERNEL", yes, "headers of the kernel being built (CRIU needs >= 4.18)");
+    const series = kernelSeries(board.kernel.version).replace(".", "_");
+    add(`BR2_PACKAGE_HOST_LINUX_HEADERS_CUSTOM_${series}`, yes, "declares the series of those headers");
+  }
+
+  section = "System";
+  add("BR2_TARGET_GENERIC_HOSTNAME", text(config.hostname), "host name of the target");
+  add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
+  add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
+  if (config.rootfsOverlay) add("BR2_ROOTFS_OVERLAY", text(externalPath(config.rootfsOverlay)), "board root filesystem overlay");
+
+  section = "Kernel";
+  add("BR2_LINUX_KERNEL", yes, "build the kernel CRIU is configured for");
+  add("BR2_LINUX_KERNEL_CUSTOM_VERSION", yes, "pinned kernel.org release");
+  add("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE", text(board.kernel.version), "kernel version (CRIU needs >= 5.13 with glibc >= 2.35)");
+  if (board.kernel.baseConfig === "defconfig") {
+    add("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG", yes, `${arch.kernelArch} default configuration`);
+  } else {
+    add("BR2_LINUX_KERNEL_USE_DEFCONFIG", yes, "in-tree base configuration");
+    add("BR2_LINUX_KERNEL_DEFCONFIG", text(board.kernel.baseConfig.replace(/_defconfig$/, "")), `make ${board.kernel.baseConfig}`);
+  }
+  const fragments = [kernelFragmentPath(config.board), ...config.kernelFragments.map(externalPath)];
+  add("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES", text(fragments.join(" ")), "CRIU kernel options, then the board's own fragments");
+  add(arch.kernelImageSymbol, yes, `${arch.kernelImageFile} is what QEMU ${board.qemuMachine} boots`);
+  if (board.kernel.dts) {
+    add("BR2_LINUX_KERNEL_DTS_SUPPORT", yes, "the board boots with a device tree");
+    add("BR2_LINUX_KERNEL_INTREE_DTS_NAME", text(board.kernel.dts), "in-tree device tree of the board");
+  }
+  for (const symbol of arch.kernelHostNeeds) add(symbol, yes, `the ${arch.kernelArch} kernel build needs this host tool`);
+  if (arch.name === "riscv64") {
+    // QEMU's riscv virt machine starts the kernel from an SBI firmware.
+    add("BR2_TARGET_OPENSBI", yes, "SBI firmware that starts the kernel on riscv virt");
+    add("BR2_TARGET_OPENSBI_PLAT", text("generic"), "OpenSBI's generic platform covers QEMU virt");
+  }
+
+  section = "Filesystem images";
+  add("BR2_TARGET_ROOTFS_TAR", no, "only the image formats the stack asks for");
+  if (config.rootfsFormats.includes("ext4")) {
+    add("BR2_TARGET_ROOTFS_EXT2", yes, "ext root filesystem image");
+    add("BR2_TARGET_ROOTFS_EXT2_4", yes, "as ext4");
+    add("BR2_TARGET_ROOTFS_EXT2_SIZE", text(config.rootfsSize), "room for CRIU image directories");
+  }
+  if (config.rootfsFormats.includes("cpio")) add("BR2_TARGET_ROOTFS_CPIO", yes, "initramfs image");
+
+  section = "Packages";
+  if (board.criu.enabled) {
+    add(CRIU_PACKAGE_SYMBOL, yes, `CRIU ${board.criu.version} from the br-criu BR2_EXTERNAL tree`);
+    const criuOption = (suffix: string, on: boolean, reason: string) => add(`${CRIU_PACKAGE_SYMBOL}_${suffix}`, on ? yes : no, reason);
+    criuOption("CRIT", config.criuCrit, "crit and pycriu (python3)");
+    criuOption("GNUTLS", config.criuGnutls, "TLS for the page server");
+    criuOption("LIBBSD", config.criuLibbsd, "process titles of restored tasks");
+    criuOption("NFTABLES", config.criuNftables, "nftables network locking");
+  }
+  for (const name of [...config.rootfsPackages].sort()) add(packageSymbol(name), yes, "extra package of the stack");
+
+  section = "Build";
+  add("BR2_REPRODUCIBLE", config.reproducible ? yes : no, "bit-identical images from identical inputs");
+  add("BR2_DOWNLOAD_FORCE_CHECK_HASHES", yes, "every download is checked against a recorded hash");
+  add("BR2_GLOBAL_PATCH_DIR", text(externalPath("patches")), "hash files for the pinned kernel release");
+  add("BR2_CCACHE", config.ccache ? yes : no, "compiler cache shared by all stacks");
+
+  return sortWithinSections(entries);
+}
+
+function sortWithinSections(entries: DefconfigEntry[]): DefconfigEntry[] {
+  const order = (entry: DefconfigEntry) => DEFCONFIG_SECTIONS.indexOf(entry.section);
+  return [...entries].sort((a, b) => order(a) - order(b) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+}

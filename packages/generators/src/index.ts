@@ -1,0 +1,4 @@
+export * from "./layout";
+export * from "./defconfig";
+export * from "./render";
+export * from "./summary";

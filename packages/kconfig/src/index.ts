@@ -1,0 +1,2 @@
+export * from "./config-file";
+export * from "./compare";

@@ -1,0 +1,5 @@
+export * from "./arch";
+export * from "./kernel-options";
+export * from "./schema";
+export * from "./resolve";
+export * from "./versions";

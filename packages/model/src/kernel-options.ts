@@ -1,0 +1,209 @@
+/**
+ * The kernel options CRIU needs, in three levels:
+ *  - required: without them `criu check` fails or dump/restore of an ordinary
+ *    process fails on a lean kernel;
+ *  - features: optional CRIU capabilities, each with the options it needs;
+ *  - arch truth: which features an architecture can have at all, so a
+ *    request for an impossible one is an error instead of a silent drop.
+ * Option names are written without the `CONFIG_` prefix.
+ */
+import type { ArchInfo, CpuInfo } from "./arch";
+
+export interface KernelOptionSpec {
+  /** Kconfig symbol without `CONFIG_`. */
+  readonly symbol: string;
+  /** `y` to turn the option on (all but a few), `n` where CRIU needs it off. */
+  readonly value: "y" | "n";
+  /** Why CRIU needs it. Written next to the option in generated fragments. */
+  readonly reason: string;
+}
+
+const opt = (symbol: string, reason: string): KernelOptionSpec => ({ symbol, value: "y", reason });
+const off = (symbol: string, reason: string): KernelOptionSpec => ({ symbol, value: "n", reason });
+
+/** Parent options: Kconfig drops the child silently unless these are on. */
+const parent = (symbol: string, child: string): KernelOptionSpec =>
+  opt(symbol, `parent of ${child}: Kconfig drops ${child} while ${symbol} is off`);
+
+export const criuRequiredOptions: readonly KernelOptionSpec[] = [
+  opt("CHECKPOINT_RESTORE", "CRIU's kernel interface: kcmp(), prctl(PR_SET_MM), /proc/PID/map_files, clone3() set_tid"),
+  opt("NAMESPACES", "parent of the *_NS options; CRIU saves and recreates task namespaces"),
+  opt("UTS_NS", "CRIU dumps and recreates UTS namespaces (hostname of containers)"),
+  opt("IPC_NS", "CRIU dumps and recreates IPC namespaces with their SysV objects"),
+  opt("SYSVIPC", "SysV shared memory, semaphores and message queues are checkpointed"),
+  opt("SYSVIPC_SYSCTL", "CRIU restores the IPC namespace limits through /proc/sys/kernel"),
+  opt("PID_NS", "CRIU restores process trees inside PID namespaces with their original PIDs"),
+  opt("NET_NS", "CRIU's start-up probe and network restore create network namespaces"),
+  opt("FHANDLE", "inotify and fanotify watches are dumped as file handles (name_to_handle_at)"),
+  opt("EVENTFD", "eventfd descriptors are checkpointed and recreated"),
+  opt("EPOLL", "epoll descriptors and their watch lists are checkpointed and recreated"),
+  opt("SIGNALFD", "signalfd descriptors are checkpointed and recreated"),
+  opt("TIMERFD", "timerfd descriptors are checkpointed and recreated"),
+  opt("INOTIFY_USER", "inotify descriptors are checkpointed and recreated"),
+  opt("FILE_LOCKING", "flock() and POSIX locks are read from /proc/locks and re-taken at restore"),
+  opt("PROC_FS", "CRIU reads the whole task state from /proc"),
+  opt("PROC_SYSCTL", "/proc/sys: ns_last_pid for PID restore and namespace sysctls"),
+  opt("PROC_PAGE_MONITOR", "/proc/PID/pagemap tells CRIU which pages are present when dumping memory"),
+  opt("MEMBARRIER", "membarrier() registrations of a task are part of its state"),
+  opt("RSEQ", "glibc >= 2.35 registers an rseq area per thread; CRIU dumps it (PTRACE_GET_RSEQ_CONFIGURATION)"),
+  opt("ADVISE_SYSCALLS", "the restorer re-applies madvise() flags; without it restore fails with ENOSYS"),
+  opt("SHMEM", "shared anonymous memory and memfd are restored through shmem"),
+  opt("TMPFS", "memfd and tmpfs mounts are restored on tmpfs; CRIU's own work directories use it"),
+  opt("POSIX_TIMERS", "POSIX timers (timer_create) are checkpointed and recreated"),
+  opt("NET", "sockets are part of almost every task's state"),
+  opt("UNIX", "UNIX sockets are dumped; CRIU's service and page server use them"),
+  opt("INET", "TCP/UDP sockets are dumped (TCP with connection repair)"),
+  opt("UNIX_DIAG", "sock_diag for UNIX sockets: without it dumping any UNIX socket fails"),
+  opt("INET_DIAG", "sock_diag for TCP sockets: without it dumping a TCP socket fails"),
+  opt("INET_UDP_DIAG", "sock_diag for UDP sockets: without it dumping a UDP socket fails"),
+  opt("PACKET", "packet sockets are dumped and recreated"),
+  opt("PACKET_DIAG", "sock_diag for packet sockets: without it dumping one fails"),
+  opt("NETLINK_DIAG", "sock_diag for netlink sockets: without it dumping one fails"),
+  opt("TTY", "terminals of interactive tasks are dumped and recreated"),
+  opt("UNIX98_PTYS", "pseudo-terminals (/dev/ptmx) are dumped and recreated"),
+  parent("NETFILTER", "NETFILTER_XT_MARK"),
+  parent("NETFILTER_XTABLES", "NETFILTER_XT_MARK"),
+  opt("NETFILTER_XT_MARK", "the iptables network lock lets CRIU's own packets through by mark"),
+  parent("NETDEVICES", "TUN"),
+  parent("NET_CORE", "TUN"),
+  opt("TUN", "tun/tap devices of a task are dumped and recreated"),
+];
+
+/**
+ * The option list from the CRIU-in-Buildroot write-up users already know.
+ * It is a subset of `criuRequiredOptions` (a test keeps it so); on its own it
+ * is not enough for a lean kernel.
+ */
+export const writeupOptionList: readonly string[] = [
+  "CHECKPOINT_RESTORE", "NAMESPACES", "UTS_NS", "IPC_NS", "SYSVIPC_SYSCTL", "PID_NS", "NET_NS",
+  "FHANDLE", "EVENTFD", "EPOLL", "RSEQ", "UNIX_DIAG", "INET_DIAG", "INET_UDP_DIAG", "PACKET_DIAG",
+  "NETLINK_DIAG", "NETFILTER_XT_MARK", "TUN",
+];
+
+export type Availability =
+  | { readonly available: true; readonly extraOptions: readonly KernelOptionSpec[] }
+  | { readonly available: false; readonly reason: string };
+
+const everywhere = (): Availability => ({ available: true, extraOptions: [] });
+
+export interface CriuFeature {
+  readonly name: string;
+  /** What CRIU can do with it. */
+  readonly summary: string;
+  readonly options: readonly KernelOptionSpec[];
+  readonly availability: (arch: ArchInfo, cpu: CpuInfo) => Availability;
+}
+
+const feature = (
+  name: string,
+  summary: string,
+  options: readonly KernelOptionSpec[],
+  availability: CriuFeature["availability"] = everywhere,
+): CriuFeature => ({ name, summary, options, availability });
+
+export const criuFeatures: readonly CriuFeature[] = [
+  feature(
+    "pre-dump",
+    "iterative pre-dump and --track-mem (soft-dirty page tracking)",
+    [opt("MEM_SOFT_DIRTY", "soft-dirty bits let CRIU copy only pages written since the last pre-dump")],
+    // MEM_SOFT_DIRTY depends on HAVE_ARCH_SOFT_DIRTY, selected by x86_64,
+    // Book3S-64 powerpc and s390 only (mm/Kconfig, arch/*/Kconfig).
+    (arch) =>
+      arch.name === "x86_64" || arch.name === "powerpc64le"
+        ? everywhere()
+        : { available: false, reason: `MEM_SOFT_DIRTY needs HAVE_ARCH_SOFT_DIRTY, which ${arch.kernelArch} does not select` },
+  ),
+  feature("lazy-pages", "lazy restore and post-copy migration (criu lazy-pages)", [
+    opt("USERFAULTFD", "lazy pages are served through userfaultfd"),
+  ]),
+  feature(
+    "seccomp",
+    "dump and restore of seccomp filters",
+    [
+      opt("SECCOMP", "tasks with seccomp filters can be checkpointed"),
+      opt("SECCOMP_FILTER", "BPF seccomp filters are read back with PTRACE_SECCOMP_GET_FILTER"),
+    ],
+    // arm selects HAVE_ARCH_SECCOMP_FILTER only "if AEABI && !OABI_COMPAT" (arch/arm/Kconfig).
+    (arch) =>
+      arch.name === "arm"
+        ? {
+            available: true,
+            extraOptions: [
+              opt("AEABI", "arm offers SECCOMP_FILTER only with the EABI syscall ABI"),
+              off("OABI_COMPAT", "arm offers SECCOMP_FILTER only without OABI compatibility"),
+            ],
+          }
+        : everywhere(),
+  ),
+  feature("aio", "tasks with AIO rings (io_setup)", [opt("AIO", "AIO rings are dumped and recreated")]),
+  feature("fanotify", "fanotify descriptors and marks", [opt("FANOTIFY", "fanotify groups and marks are dumped")]),
+  feature("posix-mqueue", "POSIX message queues", [opt("POSIX_MQUEUE", "mqueue descriptors are dumped with their messages")]),
+  feature("user-ns", "containers with user namespaces", [opt("USER_NS", "user namespaces and their uid/gid maps are restored")]),
+  feature(
+    "time-ns",
+    "time namespaces (monotonic clocks survive migration)",
+    [opt("TIME_NS", "restored tasks keep their monotonic and boottime clocks")],
+    // TIME_NS depends on GENERIC_VDSO_TIME_NS, which 32-bit arm does not select.
+    (arch) =>
+      arch.name === "arm"
+        ? { available: false, reason: "TIME_NS needs GENERIC_VDSO_TIME_NS, which 32-bit arm does not select" }
+        : everywhere(),
+  ),
+  feature("cgroups", "cgroup membership and controllers of containers", [
+    opt("CGROUPS", "CRIU dumps and restores cgroup membership"),
+    opt("MEMCG", "memory controller settings of containers"),
+    opt("CGROUP_DEVICE", "device controller settings of containers"),
+    opt("CGROUP_FREEZER", "the freezer cgroup freezes a whole container for a consistent dump"),
+    opt("CGROUP_PIDS", "pids controller settings of containers"),
+    parent("SMP", "CPUSETS"),
+    opt("CPUSETS", "cpuset controller settings of containers"),
+  ]),
+  feature("binfmt-misc", "binfmt_misc entries of containers", [opt("BINFMT_MISC", "binfmt_misc mounts are dumped with their entries")]),
+  feature("overlayfs", "containers on overlayfs root filesystems", [opt("OVERLAY_FS", "files on overlayfs are resolved to their real paths")]),
+  feature(
+    "hugetlbfs",
+    "tasks with hugetlb mappings",
+    [opt("HUGETLBFS", "hugetlb mappings are dumped and restored")],
+    // arm selects ARCH_SUPPORTS_HUGETLBFS only "if ARM_LPAE" (arch/arm/Kconfig).
+    (arch, cpu) => {
+      if (arch.name !== "arm") return everywhere();
+      if (!cpu.lpae) {
+        return { available: false, reason: `HUGETLBFS on arm needs ARM_LPAE, and ${cpu.name} has no LPAE` };
+      }
+      return { available: true, extraOptions: [opt("ARM_LPAE", "arm offers HUGETLBFS only with LPAE page tables")] };
+    },
+  ),
+  feature("network", "container networking: veth, macvlan, bridges, IPv6", [
+    opt("VETH", "veth pairs of network namespaces are dumped and recreated"),
+    opt("MACVLAN", "macvlan links are dumped and recreated"),
+    opt("BRIDGE", "bridges are dumped and recreated"),
+    opt("IPV6", "IPv6 sockets and addresses are dumped and recreated"),
+  ]),
+  feature("iptables-lock", "network locking with iptables (CRIU's classic lock)", [
+    opt("NETFILTER_XTABLES", "CRIU installs iptables rules to block traffic during dump"),
+    opt("IP_NF_IPTABLES", "IPv4 rules of the iptables network lock"),
+    opt("IP_NF_FILTER", "the filter table holding the lock's IPv4 rules"),
+    opt("IP6_NF_IPTABLES", "IPv6 rules of the iptables network lock"),
+    opt("IP6_NF_FILTER", "the filter table holding the lock's IPv6 rules"),
+    parent("IPV6", "IP6_NF_IPTABLES"),
+  ]),
+  feature("nftables-lock", "network locking with nftables (--network-lock nftables)", [
+    opt("NF_TABLES", "CRIU creates an nftables table to block traffic during dump"),
+    opt("NF_TABLES_INET", "the lock uses one inet table for IPv4 and IPv6"),
+    parent("IPV6", "NF_TABLES_INET"),
+  ]),
+];
+
+export type FeatureName = (typeof criuFeatures)[number]["name"];
+
+export const FEATURE_NAMES: readonly string[] = criuFeatures.map((f) => f.name);
+
+export function findFeature(name: string): CriuFeature | undefined {
+  return criuFeatures.find((f) => f.name === name);
+}
+
+/** Features every supported arch and CPU of br-criu can have: the default request. */
+export const portableFeatures: readonly string[] = [
+  "aio", "binfmt-misc", "cgroups", "fanotify", "lazy-pages", "network", "nftables-lock",
+  "iptables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
+];

@@ -1,0 +1,342 @@
+/**
+ * From a stack's raw configuration to a resolved board: schema validation,
+ * then the CRIU rules (architecture, toolchain, kernel version gate, kernel
+ * options, features). Pure: no I/O, same input -> same output.
+ */
+import { z } from "zod";
+import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
+import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
+import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
+import { atLeast, kernelSeries } from "./versions";
+
+/** One problem with a stack's configuration: which key, what is wrong, how to fix it. */
+export interface ConfigProblem {
+  /** Key path below the `br-criu:` namespace, e.g. `kernelVersion` or `criuFeatures[2]`. */
+  readonly key: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+export type FeatureStatus = {
+  readonly name: string;
+  readonly summary: string;
+  readonly wanted: boolean;
+  readonly available: boolean;
+  /** Why the architecture cannot have it (when not available). */
+  readonly reason?: string;
+  /** Wanted and available: its options are in the kernel fragment. */
+  readonly enabled: boolean;
+};
+
+export type KernelOptionLevel = "required" | "feature" | "arch";
+
+export interface KernelOptionRequest {
+  readonly symbol: string;
+  readonly value: "y" | "n";
+  readonly level: KernelOptionLevel;
+  /** The feature that asked for it (level `feature` or `arch`). */
+  readonly feature?: string;
+  readonly reason: string;
+}
+
+export interface ToolchainFacts {
+  readonly kind: "bootlin" | "buildroot";
+  readonly libc: "glibc" | "musl";
+  readonly gccVersion: string;
+  /** Kernel headers the toolchain is built against. */
+  readonly headersVersion: string;
+  /** glibc >= 2.35 registers rseq for every thread (both toolchains' glibc are newer). */
+  readonly registersRseq: boolean;
+}
+
+export interface ResolvedBoard {
+  readonly config: StackConfig;
+  readonly arch: ArchInfo;
+  readonly cpu: CpuInfo;
+  readonly arm?: { readonly fpu?: string; readonly neon: boolean; readonly floatAbi: "eabi" | "eabihf" };
+  readonly toolchain: ToolchainFacts;
+  readonly kernel: {
+    readonly version: string;
+    /** In-tree defconfig target, `defconfig` for the arch default, or `tinyconfig`. */
+    readonly baseConfig: string;
+    readonly dts?: string;
+    readonly imageFile: string;
+  };
+  /** Sorted by symbol; empty when CRIU is disabled. */
+  readonly kernelOptions: readonly KernelOptionRequest[];
+  readonly features: readonly FeatureStatus[];
+  readonly criu: {
+    readonly enabled: boolean;
+    readonly version: string;
+    /** Variables for CRIU's Makefile that depend on the target. */
+    readonly makeVars: Readonly<Record<string, string>>;
+  };
+  readonly qemuMachine: string;
+  readonly warnings: readonly string[];
+}
+
+export type ResolveResult =
+  | { readonly ok: true; readonly board: ResolvedBoard }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+/** Bootlin "stable" toolchains in Buildroot 2026.02: gcc 14, headers 5.4, glibc newer than 2.35. */
+const BOOTLIN_STABLE = { gccVersion: "14", headersVersion: "5.4" } as const;
+/** gcc versions Buildroot 2026.02 can build for its internal toolchain. */
+const BUILDROOT_GCC_VERSIONS = ["13", "14", "15"];
+/** CRIU needs gcc >= 8 (-march=armv7-a+fp, protobuf) and headers >= 4.18 (linux/rseq.h). */
+const MIN_GCC = "8";
+const MIN_HEADERS = "4.18";
+/** PTRACE_GET_RSEQ_CONFIGURATION was merged for Linux 5.13. */
+const RSEQ_PTRACE_KERNEL = "5.13";
+
+type ReportProblem = (key: string, message: string, fix: string) => void;
+
+const ARM_ONLY_KEYS = ["fpu", "neon", "floatAbi"] as const;
+
+export function resolveBoard(raw: unknown): ResolveResult {
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromZod) };
+  return applyRules(parsed.data);
+}
+
+function problemFromZod(issue: z.core.$ZodIssue): ConfigProblem {
+  const key = formatPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return {
+        key: issue.keys.map((k) => formatPath([...issue.path, k])).join(", "),
+        message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`,
+        fix: `remove it or use one of the allowed keys: ${STACK_CONFIG_KEYS.join(", ")}`,
+      };
+    case "invalid_type":
+      return {
+        key,
+        message: issue.input === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`,
+        fix: issue.input === undefined ? `add br-criu:${key} to the stack file` : `set it to a ${issue.expected}`,
+      };
+    case "invalid_value":
+      return {
+        key,
+        message: `${describeInput(issue.input)} is not allowed`,
+        fix: `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+      };
+    default:
+      return { key, message: issue.message, fix: fixFromDescription(issue.path) };
+  }
+}
+
+/** The key's own description says what a valid value looks like. */
+function fixFromDescription(path: readonly PropertyKey[]): string {
+  const top = path[0];
+  const field = typeof top === "string" ? stackConfigSchema.shape[top as keyof typeof stackConfigSchema.shape] : undefined;
+  return field?.description ? `br-criu:${String(top)} is: ${field.description.replace(/\.$/, "")}` : "correct the value";
+}
+
+function describeInput(input: unknown): string {
+  if (Array.isArray(input)) return "an array";
+  if (input === null) return "null";
+  return typeof input === "object" ? "an object" : `${typeof input} ${JSON.stringify(input)}`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
+    "",
+  );
+}
+
+function applyRules(config: StackConfig): ResolveResult {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const problem: ReportProblem = (key, message, fix) => {
+    problems.push({ key, message, fix });
+  };
+
+  // --- Architecture -------------------------------------------------------
+  if (!isSupportedArch(config.arch)) {
+    const refused = REFUSED_ARCHES[config.arch];
+    problem(
+      "arch",
+      refused ? `"${config.arch}" is not supported: ${refused}` : `unknown architecture "${config.arch}"`,
+      `use one of: ${SUPPORTED_ARCHES.join(", ")}`,
+    );
+    return { ok: false, problems };
+  }
+  const arch = ARCHES[config.arch];
+  if (arch.experimental && !config.experimental) {
+    problem("experimental", `${arch.name} is experimental for CRIU: ${arch.experimental}`, "set br-criu:experimental: true to build it anyway");
+  }
+  const cpuName = config.cpu ?? arch.defaultCpu;
+  const cpu = arch.cpus[cpuName];
+  if (!cpu) {
+    problem("cpu", `unknown ${arch.name} CPU "${cpuName}"`, `use one of: ${Object.keys(arch.cpus).sort().join(", ")}`);
+    return { ok: false, problems };
+  }
+  if (!cpu.mmu) {
+    // CRIU restores by fork()ing the tree and remapping memory; libcap and
+    // Buildroot's CRIU dependencies need BR2_USE_MMU.
+    problem("cpu", `${cpu.name} has no MMU, and CRIU needs one (fork-based restore, libcap)`, "pick a CPU with an MMU, e.g. cortex-a9");
+  }
+
+  let arm: ResolvedBoard["arm"];
+  if (arch.name === "arm") {
+    const floatAbi = config.floatAbi ?? "eabihf";
+    if (config.fpu !== undefined && !ARM_FPUS[config.fpu]) {
+      problem("fpu", `unknown arm FPU "${config.fpu}"`, `use one of: ${Object.keys(ARM_FPUS).sort().join(", ")}`);
+    }
+    if (floatAbi === "eabihf" && config.fpu === undefined) {
+      problem("fpu", "eabihf needs a floating point unit", "set br-criu:fpu (e.g. vfpv3-d16) or use floatAbi: eabi");
+    }
+    arm = { ...(config.fpu === undefined ? {} : { fpu: config.fpu }), neon: config.neon ?? false, floatAbi };
+  } else {
+    for (const key of ARM_ONLY_KEYS) {
+      if (config[key] !== undefined) problem(key, `applies to arm only, not ${arch.name}`, `remove br-criu:${key} from the stack file`);
+    }
+  }
+
+  // --- Toolchain ------------------------------------------------------------
+  const problemsBeforeToolchain = problems.length;
+  const toolchainFacts = resolveToolchain(config, arch, cpu, arm, problem);
+  const toolchain = problems.length === problemsBeforeToolchain ? toolchainFacts : undefined;
+
+  // --- Kernel ---------------------------------------------------------------
+  if (toolchain?.registersRseq && !atLeast(config.kernelVersion, RSEQ_PTRACE_KERNEL)) {
+    // glibc >= 2.35 registers an rseq area for every thread; CRIU can only dump
+    // such threads with PTRACE_GET_RSEQ_CONFIGURATION, merged for Linux 5.13.
+    problem(
+      "kernelVersion",
+      `Linux ${config.kernelVersion} lacks PTRACE_GET_RSEQ_CONFIGURATION (Linux 5.13), which CRIU needs to dump threads of glibc >= 2.35 programs (glibc registers rseq for every thread)`,
+      `use kernel ${RSEQ_PTRACE_KERNEL} or newer (default ${DEFAULT_KERNEL_VERSION}), or run every program you want to checkpoint with GLIBC_TUNABLES=glibc.pthread.rseq=0 and build with musl`,
+    );
+  }
+  if (toolchain && !atLeast(toolchain.headersVersion, MIN_HEADERS)) {
+    problem("kernelVersion", `kernel headers ${toolchain.headersVersion} are older than ${MIN_HEADERS}; CRIU includes linux/rseq.h`, `use kernel ${MIN_HEADERS} or newer`);
+  }
+  const baseConfig = config.kernelBaseConfig ?? arch.defaultKernelDefconfig ?? "defconfig";
+  if (arch.name === "arm" && config.kernelDts === undefined) {
+    problem("kernelDts", "32-bit arm boards boot with a device tree and none is set", "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9");
+  }
+
+  // --- CRIU features and kernel options --------------------------------------
+  const features: FeatureStatus[] = [];
+  const requests: KernelOptionRequest[] = [];
+  const seen = new Set<string>();
+  const request = (spec: KernelOptionSpec, level: KernelOptionLevel, feature?: string) => {
+    if (seen.has(spec.symbol)) return;
+    seen.add(spec.symbol);
+    requests.push({ symbol: spec.symbol, value: spec.value, level, reason: spec.reason, ...(feature ? { feature } : {}) });
+  };
+  const wanted = new Set<string>();
+  config.criuFeatures.forEach((name, index) => {
+    if (wanted.has(name)) problem(`criuFeatures[${index}]`, `"${name}" is listed twice`, "list each feature once");
+    wanted.add(name);
+  });
+  if (config.criuEnabled) for (const spec of criuRequiredOptions) request(spec, "required");
+  for (const feature of criuFeatures) {
+    const availability = feature.availability(arch, cpu);
+    const isWanted = wanted.has(feature.name);
+    if (isWanted && !availability.available) {
+      const index = config.criuFeatures.indexOf(feature.name);
+      const message = `CRIU feature "${feature.name}" is impossible on ${arch.name}/${cpu.name}: ${availability.reason}`;
+      if (config.criuFeatureMode === "strict") {
+        problem(`criuFeatures[${index}]`, message, `remove "${feature.name}" from br-criu:criuFeatures, or set br-criu:criuFeatureMode: best-effort to leave it out with a warning`);
+      } else {
+        warnings.push(`${message}; left out (best-effort)`);
+      }
+    }
+    const enabled = config.criuEnabled && isWanted && availability.available;
+    if (enabled && availability.available) {
+      for (const spec of feature.options) request(spec, "feature", feature.name);
+      for (const spec of availability.extraOptions) request(spec, "arch", feature.name);
+    }
+    features.push({
+      name: feature.name,
+      summary: feature.summary,
+      wanted: isWanted,
+      available: availability.available,
+      ...(availability.available ? {} : { reason: availability.reason }),
+      enabled,
+    });
+  }
+  if (config.criuNftables && !wanted.has("nftables-lock")) {
+    problem("criuNftables", "CRIU is built for nftables network locking, but the kernel feature nftables-lock is not requested", `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`);
+  }
+
+  if (problems.length > 0 || !toolchain) return { ok: false, problems };
+  requests.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  const makeVars: Record<string, string> = { ARCH: arch.criuArch };
+  if (cpu.armIsa) makeVars["SUBARCH"] = ARM_SUBARCH[cpu.armIsa];
+  return {
+    ok: true,
+    board: {
+      config,
+      arch,
+      cpu,
+      ...(arm ? { arm } : {}),
+      toolchain,
+      kernel: {
+        version: config.kernelVersion,
+        baseConfig,
+        ...(config.kernelDts === undefined ? {} : { dts: config.kernelDts }),
+        imageFile: arch.kernelImageFile,
+      },
+      kernelOptions: requests,
+      features,
+      criu: { enabled: config.criuEnabled, version: config.criuVersion, makeVars },
+      qemuMachine: config.qemuMachine ?? arch.qemuMachine,
+      warnings,
+    },
+  };
+}
+
+function resolveToolchain(
+  config: StackConfig,
+  arch: ArchInfo,
+  cpu: CpuInfo,
+  arm: ResolvedBoard["arm"],
+  problem: ReportProblem,
+): ToolchainFacts {
+  if (config.libc === "uclibc" || config.libc === "uclibc-ng") {
+    // CRIU includes <aio.h>, which uClibc-ng does not provide.
+    problem("libc", "uClibc-ng cannot build CRIU: it has no aio.h", "use glibc or musl");
+  } else if (config.libc !== "glibc" && config.libc !== "musl") {
+    problem("libc", `unknown C library "${config.libc}"`, "use glibc or musl");
+  }
+  if (!config.cxx) {
+    // CRIU's image format is protobuf; Buildroot's protobuf needs a C++ toolchain.
+    problem("cxx", "CRIU needs a C++ toolchain (its protobuf dependency is C++)", "set br-criu:cxx: true");
+  }
+  if (config.toolchain === "bootlin") {
+    if (config.libc !== "glibc") {
+      problem("libc", `br-criu uses Bootlin's glibc stable toolchains, not ${config.libc}`, "use libc: glibc, or toolchain: buildroot for musl");
+    }
+    if (config.gccVersion !== BOOTLIN_STABLE.gccVersion) {
+      problem("gccVersion", `the Bootlin stable toolchain is gcc ${BOOTLIN_STABLE.gccVersion}, not ${config.gccVersion}`, `remove br-criu:gccVersion or use toolchain: buildroot`);
+    }
+    // Buildroot offers the armv7-eabihf Bootlin toolchain only for ARMv7-A with
+    // EABIhf, or ARMv8-A in 32-bit mode.
+    if (arch.name === "arm" && !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")) {
+      problem("toolchain", `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`, "use toolchain: buildroot");
+    }
+  } else {
+    if (!BUILDROOT_GCC_VERSIONS.includes(config.gccVersion)) {
+      const tooOld = !atLeast(config.gccVersion, MIN_GCC);
+      problem(
+        "gccVersion",
+        tooOld
+          ? `gcc ${config.gccVersion} is older than ${MIN_GCC}, which CRIU needs`
+          : `Buildroot ${config.buildrootVersion} cannot build gcc ${config.gccVersion}`,
+        `use one of: ${BUILDROOT_GCC_VERSIONS.join(", ")}`,
+      );
+    }
+  }
+  const bootlin = config.toolchain === "bootlin";
+  return {
+    kind: config.toolchain,
+    libc: config.libc as "glibc" | "musl",
+    gccVersion: bootlin ? BOOTLIN_STABLE.gccVersion : config.gccVersion,
+    // The internal toolchain uses the headers of the kernel being built.
+    headersVersion: bootlin ? BOOTLIN_STABLE.headersVersion : kernelSeries(config.kernelVersion),
+    registersRseq: config.libc === "glibc",
+  };
+}
