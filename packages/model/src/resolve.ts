@@ -94,7 +94,7 @@ type ReportProblem = (key: string, message: string, fix: string) => void;
 const ARM_ONLY_KEYS = ["fpu", "neon", "floatAbi"] as const;
 
 export function resolveBoard(raw: unknown): ResolveResult {
-  const parsed = stackConfigSchema.safeParse(raw);
+  const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromZod) };
   return applyRules(parsed.data);
 }
