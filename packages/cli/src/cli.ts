@@ -20,7 +20,8 @@ import {
   type FileSource,
   type Project,
 } from "@br-criu/stacks";
-import { UsageError, parseArgs } from "./args";
+import { UsageError, parseArgs, type ParsedArgs } from "./args";
+import { verifyKernel } from "./verify-kernel";
 import { generate } from "./generate";
 import { planJson } from "./plan-json";
 
@@ -35,6 +36,7 @@ const USAGE = `usage:
   br-criu diff <stackA> <stackB>
   br-criu diff <stack> --since <git-ref>
   br-criu generate [--check]
+  br-criu verify-kernel <stack>|--all [--json] [--source DIR] [--work DIR]
 options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory)`;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -47,6 +49,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return diff(rest, io);
       case "generate":
         return generateCommand(rest, io);
+      case "verify-kernel":
+        return await verifyKernel(rest, io);
       default:
         throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
     }
@@ -63,11 +67,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-function openProject(projectFlag: string | undefined, io: CliIo): Project {
+export function openProject(projectFlag: string | undefined, io: CliIo): Project {
   return loadProject(projectFlag ? resolve(io.cwd, projectFlag) : findProjectRoot(io.cwd));
 }
 
-interface ResolvedStack {
+export interface ResolvedStack {
   readonly name: string;
   readonly file: string;
   readonly board: ResolvedBoard;
@@ -90,15 +94,19 @@ function resolveStacks(project: Project, names: readonly string[], files: FileSo
   return resolved;
 }
 
+/** `<stack>` or `--all`, as plan and verify-kernel take them. */
+export function selectedStacks(command: string, args: ParsedArgs, project: Project): ResolvedStack[] {
+  const all = args.flags.has("--all");
+  if (all === (args.positional.length > 0) || args.positional.length > 1) {
+    throw new UsageError(`${command} takes one stack name or --all`);
+  }
+  return resolveStacks(project, all ? listStacks(project) : [...args.positional]);
+}
+
 function plan(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, ["--all", "--json"], ["--out", "--project"]);
   const project = openProject(args.values.get("--project"), io);
-  const all = args.flags.has("--all");
-  if (all === (args.positional.length > 0) || args.positional.length > 1) {
-    throw new UsageError("plan takes one stack name or --all");
-  }
-  const names = all ? listStacks(project) : [...args.positional];
-  const stacks = resolveStacks(project, names);
+  const stacks = selectedStacks("plan", args, project);
   const outDir = args.values.get("--out");
   if (outDir) {
     const base = resolve(io.cwd, outDir);

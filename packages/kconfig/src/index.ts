@@ -1,2 +1,4 @@
 export * from "./config-file";
 export * from "./compare";
+export * from "./expr";
+export * from "./kconfig-lang";

@@ -27,6 +27,7 @@ const parent = (symbol: string, child: string): KernelOptionSpec =>
 
 export const criuRequiredOptions: readonly KernelOptionSpec[] = [
   opt("CHECKPOINT_RESTORE", "CRIU's kernel interface: kcmp(), prctl(PR_SET_MM), /proc/PID/map_files, clone3() set_tid"),
+  parent("MULTIUSER", "NAMESPACES"),
   opt("NAMESPACES", "parent of the *_NS options; CRIU saves and recreates task namespaces"),
   opt("UTS_NS", "CRIU dumps and recreates UTS namespaces (hostname of containers)"),
   opt("IPC_NS", "CRIU dumps and recreates IPC namespaces with their SysV objects"),

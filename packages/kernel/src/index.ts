@@ -1,0 +1,4 @@
+export * from "./analyze";
+export * from "./report";
+export * from "./source";
+export * from "./verify";
