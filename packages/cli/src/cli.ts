@@ -3,8 +3,7 @@
  * every stack they touch before writing anything, so a bad stack writes
  * nothing.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { diffConfigs, isEmptyDiff, parseConfig, describeValue, type KconfigValue } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import { planSummary, renderBoardFiles, renderDefconfig, renderKernelFragment } from "@br-criu/generators";
@@ -22,7 +21,7 @@ import {
 } from "@br-criu/stacks";
 import { UsageError, parseArgs, type ParsedArgs } from "./args";
 import { verifyKernel } from "./verify-kernel";
-import { generate } from "./generate";
+import { generate, writeRendered } from "./generate";
 import { planJson } from "./plan-json";
 
 export interface CliIo {
@@ -111,11 +110,7 @@ function plan(argv: readonly string[], io: CliIo): number {
   if (outDir) {
     const base = resolve(io.cwd, outDir);
     for (const { board, file } of stacks) {
-      for (const rendered of renderBoardFiles(board, file)) {
-        const target = join(base, rendered.path);
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, rendered.content);
-      }
+      for (const rendered of renderBoardFiles(board, file)) writeRendered(join(base, rendered.path), rendered);
     }
   }
   if (args.flags.has("--json")) {

@@ -3,10 +3,10 @@
  * (Pulumi.yaml, and each stack's defconfig and kernel fragment in the
  * BR2_EXTERNAL tree); `--check` only reports drift.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ResolvedBoard } from "@br-criu/model";
-import { defconfigFile, kernelFragmentFile, renderBoardFiles } from "@br-criu/generators";
+import { defconfigFile, kernelFragmentFile, renderBoardFiles, renderPackageFiles, type RenderedFile } from "@br-criu/generators";
 import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
 
 /** The BR2_EXTERNAL tree, relative to the repository root. */
@@ -29,33 +29,35 @@ function existingGeneratedFiles(root: string): string[] {
   const boards = join(external, "board");
   if (existsSync(boards)) {
     for (const board of readdirSync(boards)) {
-      if (existsSync(join(root, EXTERNAL_TREE, kernelFragmentFile(board)))) found.push(`${EXTERNAL_TREE}/${kernelFragmentFile(board)}`);
+      for (const file of [kernelFragmentFile(board), `board/${board}/start-qemu.sh`]) {
+        if (existsSync(join(external, file))) found.push(`${EXTERNAL_TREE}/${file}`);
+      }
     }
   }
   return found;
 }
 
 export function generate(root: string, stacks: readonly { file: string; board: ResolvedBoard }[], options: { check: boolean }): GenerateResult {
-  const wanted = new Map<string, string>([[PROJECT_FILE, renderProjectFile()]]);
-  for (const { file, board } of stacks) {
-    for (const rendered of renderBoardFiles(board, file)) wanted.set(`${EXTERNAL_TREE}/${rendered.path}`, rendered.content);
-  }
+  const wanted = new Map<string, RenderedFile>([[PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }]]);
+  const external = (rendered: RenderedFile) => wanted.set(`${EXTERNAL_TREE}/${rendered.path}`, rendered);
+  renderPackageFiles().forEach(external);
+  for (const { file, board } of stacks) renderBoardFiles(board, file).forEach(external);
   const boards = stacks.map((s) => s.board.config.board);
   const duplicate = boards.find((board, index) => boards.indexOf(board) !== index);
   if (duplicate) throw new Error(`two stacks use board "${duplicate}"; ${defconfigFile(duplicate)} can only come from one`);
 
   const drifted: string[] = [];
   const report: string[] = [];
-  for (const [path, content] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, { content, mode = 0o644 }] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const target = join(root, path);
     const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
-    if (current === content) continue;
+    const currentMode = current === undefined ? undefined : statSync(target).mode & 0o777;
+    if (current === content && currentMode === mode) continue;
     drifted.push(path);
     if (options.check) {
-      report.push(`${current === undefined ? "missing" : "differs"}: ${path}`);
+      report.push(`${current === undefined ? "missing" : current === content ? `mode ${currentMode?.toString(8)} instead of ${mode.toString(8)}` : "differs"}: ${path}`);
     } else {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
+      writeRendered(target, { path, content, mode });
       report.push(`wrote ${path}`);
     }
   }
@@ -72,4 +74,11 @@ export function generate(root: string, stacks: readonly { file: string; board: R
   if (drifted.length === 0) report.push("generated files are up to date");
   else if (options.check) report.push(`run \`npm run generate\` to update ${drifted.length} file(s)`);
   return { drifted, report };
+}
+
+/** Writes a rendered file with its mode, creating directories. */
+export function writeRendered(target: string, rendered: RenderedFile): void {
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, rendered.content);
+  chmodSync(target, rendered.mode ?? 0o644);
 }

@@ -61,6 +61,8 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
   add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
   if (config.rootfsOverlay) add("BR2_ROOTFS_OVERLAY", text(externalPath(config.rootfsOverlay)), "board root filesystem overlay");
+  add("BR2_ROOTFS_POST_IMAGE_SCRIPT", text(externalPath("board/common/post-image.sh")), "puts start-qemu.sh next to the images");
+  add("BR2_ROOTFS_POST_SCRIPT_ARGS", text(config.board), "tells post-image.sh which board it runs for");
 
   section = "Kernel";
   add("BR2_LINUX_KERNEL", yes, "build the kernel CRIU is configured for");
@@ -99,6 +101,7 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   if (board.criu.enabled) {
     add(CRIU_PACKAGE_SYMBOL, yes, `CRIU ${board.criu.version} from the br-criu BR2_EXTERNAL tree`);
     const criuOption = (suffix: string, on: boolean, reason: string) => add(`${CRIU_PACKAGE_SYMBOL}_${suffix}`, on ? yes : no, reason);
+    if (config.criuCrit) add("BR2_PACKAGE_PYTHON3", yes, "crit and pycriu run on the target's python3");
     criuOption("CRIT", config.criuCrit, "crit and pycriu (python3)");
     criuOption("GNUTLS", config.criuGnutls, "TLS for the page server");
     criuOption("LIBBSD", config.criuLibbsd, "process titles of restored tasks");

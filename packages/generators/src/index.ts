@@ -2,3 +2,5 @@ export * from "./layout";
 export * from "./defconfig";
 export * from "./render";
 export * from "./summary";
+export * from "./br2-package";
+export * from "./qemu";

@@ -6,6 +6,7 @@ import { formatEntry, yes, no, type KconfigValue } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import { buildrootDefconfigEntries, DEFCONFIG_SECTIONS, type ConfigEntry } from "./defconfig";
 import { defconfigFile, kernelFragmentFile } from "./layout";
+import { startQemuFile } from "./qemu";
 
 export const REGENERATE_COMMAND = "npm run generate";
 
@@ -13,6 +14,8 @@ export interface RenderedFile {
   /** Path relative to the BR2_EXTERNAL tree. */
   readonly path: string;
   readonly content: string;
+  /** File mode when not 0644 (scripts). */
+  readonly mode?: number;
 }
 
 function header(what: string, source: string): string[] {
@@ -56,5 +59,6 @@ export function renderBoardFiles(board: ResolvedBoard, source: string): Rendered
   return [
     { path: defconfigFile(board.config.board), content: renderDefconfig(board, source) },
     { path: kernelFragmentFile(board.config.board), content: renderKernelFragment(board, source) },
+    startQemuFile(board, source),
   ].sort((a, b) => (a.path < b.path ? -1 : 1));
 }

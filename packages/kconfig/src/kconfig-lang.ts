@@ -19,6 +19,8 @@ export interface SymbolDefinition {
   /** Conditions of each prompt (`bool "x" if EXPERT`); a prompt without `if` has none. */
   readonly prompts: { readonly text: string; readonly condition?: Expr }[];
   readonly selects: { readonly symbol: string; readonly condition?: Expr }[];
+  /** `default X [if C]` and `def_bool X [if C]` lines, in order. */
+  readonly defaults: { readonly value: Expr; readonly condition?: Expr }[];
 }
 
 export interface KconfigSymbol {
@@ -52,7 +54,7 @@ export class KconfigSyntaxError extends Error {
 type Block = { readonly kind: "if" | "menu" | "choice"; readonly condition: Expr[] };
 
 const TYPE_KEYWORDS = new Set(["bool", "tristate", "string", "int", "hex", "boolean"]);
-const IGNORED_ATTRIBUTES = new Set(["default", "range", "imply", "option", "modules", "optional", "transitional", "defconfig_list", "allnoconfig_y", "mainmenu"]);
+const IGNORED_ATTRIBUTES = new Set(["range", "imply", "option", "modules", "optional", "transitional", "defconfig_list", "allnoconfig_y", "mainmenu"]);
 
 /** Splits `"prompt text" if COND` into text and condition. */
 function splitPrompt(rest: string): { text: string; condition?: Expr } {
@@ -78,8 +80,9 @@ export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
     }
     return entry;
   };
+  // `$(VAR)` (kernel) and `$VAR` (Buildroot's BR2_EXTERNAL_*_PATH) in source paths.
   const expand = (path: string) =>
-    path.replace(/\$\(([A-Za-z0-9_]+)\)/g, (whole, name: string) => options.variables[name] ?? whole);
+    path.replace(/\$\(([A-Za-z0-9_]+)\)|\$([A-Za-z0-9_]+)/g, (whole, paren: string | undefined, bare: string | undefined) => options.variables[(paren ?? bare)!] ?? whole);
   const blocks: Block[] = [];
 
   const readFile = (file: string, optional: boolean) => {
@@ -121,7 +124,7 @@ export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
         case "config":
         case "menuconfig": {
           currentName = restWords[0] ?? fail(`${keyword} without a symbol`);
-          current = { file, line: lineNumber, type: "unknown", dependsOn: inherited(), prompts: [], selects: [] };
+          current = { file, line: lineNumber, type: "unknown", dependsOn: inherited(), prompts: [], selects: [], defaults: [] };
           symbol(currentName).definitions.push(current);
           pendingMenu = undefined;
           continue;
@@ -195,8 +198,13 @@ export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
         }
         case "def_bool":
         case "def_tristate":
-          if (current) current.type = keyword === "def_bool" ? "bool" : "tristate";
+        case "default": {
+          if (!current) continue;
+          if (keyword !== "default") current.type = keyword === "def_bool" ? "bool" : "tristate";
+          const { head, condition } = splitCondition(rest);
+          current.defaults.push({ value: parseExpr(head), ...(condition ? { condition } : {}) });
           continue;
+        }
         default:
           if (TYPE_KEYWORDS.has(keyword!)) {
             if (current) {

@@ -3,3 +3,4 @@ export * from "./kernel-options";
 export * from "./schema";
 export * from "./resolve";
 export * from "./versions";
+export * from "./buildroot-package";

@@ -1,0 +1,49 @@
+/**
+ * CRIU's requirements expressed as Buildroot symbols. The BR2_EXTERNAL
+ * package's Config.in is generated from this data, so the package and the
+ * model's rules (resolve.ts) state the same facts; tests/unit/br2-external
+ * evaluates the generated Kconfig against every stack and refused case.
+ */
+import type { ArmIsa } from "./arch";
+
+/** Buildroot's ISA-level symbol for each 32-bit arm ISA CRIU's arm port knows. */
+export const ARM_ISA_BUILDROOT_SYMBOL: Readonly<Record<ArmIsa, string>> = {
+  armv6: "BR2_ARM_CPU_ARMV6",
+  "armv7-a": "BR2_ARM_CPU_ARMV7A",
+  "armv7-m": "BR2_ARM_CPU_ARMV7M",
+  "armv8-a": "BR2_ARM_CPU_ARMV8A",
+};
+
+export interface BuildrootRequirement {
+  /** Kconfig expression over Buildroot symbols that must hold. */
+  readonly condition: string;
+  /** Why (written as a trailing comment in Config.in). */
+  readonly reason: string;
+  /** Words for the "needs a toolchain w/ ..." comment; none for arch-level needs. */
+  readonly short?: string;
+}
+
+/** Needs of the target architecture, besides the arch list itself. */
+export const criuArchRequirements: readonly BuildrootRequirement[] = [
+  { condition: "BR2_USE_MMU", reason: "fork-based restore, libcap" },
+  { condition: "BR2_PACKAGE_PROTOBUF_ARCH_SUPPORTS", reason: "protobuf" },
+  { condition: "BR2_PACKAGE_HOST_PROTOBUF_ARCH_SUPPORTS", reason: "host-protobuf-c" },
+];
+
+/** Needs of the toolchain and build host (resolve.ts checks the same facts). */
+export const criuToolchainRequirements: readonly BuildrootRequirement[] = [
+  { condition: "BR2_TOOLCHAIN_USES_GLIBC || BR2_TOOLCHAIN_USES_MUSL", reason: "aio.h, which uClibc-ng lacks", short: "glibc or musl" },
+  { condition: "BR2_TOOLCHAIN_HAS_THREADS", reason: "protobuf, libnl", short: "threads" },
+  { condition: "BR2_INSTALL_LIBSTDCPP", reason: "protobuf", short: "C++" },
+  { condition: "BR2_USE_WCHAR", reason: "libbsd, gnutls, nftables", short: "wchar" },
+  { condition: "!BR2_STATIC_LIBS", reason: "protobuf", short: "dynamic library" },
+  { condition: "BR2_TOOLCHAIN_GCC_AT_LEAST_8", reason: "-march=armv7-a+fp, protobuf", short: "gcc >= 8" },
+  { condition: "BR2_TOOLCHAIN_HEADERS_AT_LEAST_4_18", reason: "linux/rseq.h", short: "headers >= 4.18" },
+  { condition: "BR2_HOST_GCC_AT_LEAST_7", reason: "host-protobuf-c needs C++17", short: "host gcc >= 7" },
+];
+
+/** Target libraries CRIU always links (Buildroot package names). */
+export const criuPackageDependencies: readonly string[] = ["libcap", "libnet", "libnl", "protobuf", "protobuf-c", "util-linux"];
+
+/** Build-host packages CRIU's build runs (pkg-config, protoc, protoc-gen-c, python scripts). */
+export const criuHostDependencies: readonly string[] = ["host-pkgconf", "host-protobuf", "host-protobuf-c", "host-python3"];
