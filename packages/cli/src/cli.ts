@@ -21,6 +21,7 @@ import {
 } from "@br-criu/stacks";
 import { UsageError, parseArgs, type ParsedArgs } from "./args";
 import { verifyKernel } from "./verify-kernel";
+import { checkBuildrootConfig, checkKernel } from "./check-build";
 import { generate, writeRendered } from "./generate";
 import { planJson } from "./plan-json";
 
@@ -36,6 +37,8 @@ const USAGE = `usage:
   br-criu diff <stack> --since <git-ref>
   br-criu generate [--check]
   br-criu verify-kernel <stack>|--all [--json] [--source DIR] [--work DIR]
+  br-criu check-buildroot-config <stack> --config PATH
+  br-criu check-kernel <stack> --tree DIR
 options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory)`;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -50,6 +53,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return generateCommand(rest, io);
       case "verify-kernel":
         return await verifyKernel(rest, io);
+      case "check-buildroot-config":
+        return checkBuildrootConfig(rest, io);
+      case "check-kernel":
+        return checkKernel(rest, io);
       default:
         throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
     }

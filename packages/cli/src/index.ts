@@ -1,2 +1,3 @@
 export { run, type CliIo } from "./cli";
 export { generate, EXTERNAL_TREE } from "./generate";
+export { StackError } from "@br-criu/stacks";

@@ -86,7 +86,8 @@ async function mergeFragments(sourceDir: string, outDir: string, files: readonly
   }
 }
 
-function requestedOptions(board: ResolvedBoard, fragments: readonly Fragment[]): Map<string, RequestedOption> {
+/** The options a stack requests, tagged with their origin (model level or user fragment). */
+export function requestedOptions(board: ResolvedBoard, fragments: readonly Fragment[]): Map<string, RequestedOption> {
   const fromModel = new Map(board.kernelOptions.map((o) => [`CONFIG_${o.symbol}`, o]));
   const requested = new Map<string, RequestedOption>();
   for (const fragment of fragments) {

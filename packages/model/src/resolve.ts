@@ -262,6 +262,12 @@ function applyRules(config: StackConfig): ResolveResult {
     problem("criuNftables", "CRIU is built for nftables network locking, but the kernel feature nftables-lock is not requested", `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`);
   }
 
+  if (config.verifyReproducible && config.buildMode === "host") {
+    // Buildroot output is only bit-identical when built at the same O= path;
+    // the container gives both builds the same path, the host cannot.
+    problem("verifyReproducible", "the double-build check needs buildMode: docker (both builds must use the same output path)", "set br-criu:buildMode: docker or br-criu:verifyReproducible: false");
+  }
+
   if (problems.length > 0 || !toolchain) return { ok: false, problems };
   requests.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   const makeVars: Record<string, string> = { ARCH: arch.criuArch };

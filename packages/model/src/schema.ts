@@ -68,6 +68,9 @@ export const stackConfigSchema = z.strictObject({
   ccache: z.boolean().default(true).describe("Use ccache (BR2_CCACHE) with a cache shared by all stacks."),
   ccacheCache: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a Docker volume name").default("br-criu-ccache").describe("Docker volume holding the ccache directory."),
   retainCaches: z.boolean().default(true).describe("Keep the download and ccache volumes on `pulumi destroy`."),
+  buildMode: z.enum(["docker", "host"]).default("docker").describe("docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies)."),
+  workDir: z.string().regex(/^\//, "must be an absolute path").optional().describe("Directory for Buildroot checkouts and per-stack output directories; ~/.cache/br-criu/build when unset."),
+  rebuild: z.boolean().default(false).describe("Force a clean build of every stage on the next `pulumi up`."),
 });
 
 /** A stack's configuration as written (defaults not yet applied). */

@@ -62,12 +62,19 @@ export function projectConfigDeclarations(): { declared: Record<string, ConfigDe
   return { declared, optional };
 }
 
+/** Pulumi config type of every schema key (declared or optional). */
+export function configKeyTypes(): Record<string, ConfigDeclaration["type"]> {
+  const { properties } = z.toJSONSchema(stackConfigSchema, { io: "input" }) as { properties: Record<string, JsonSchemaProperty> };
+  return Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, property.type as ConfigDeclaration["type"]]));
+}
+
 export function renderProjectFile(): string {
   const { declared, optional } = projectConfigDeclarations();
   const project = {
     name: PULUMI_NAMESPACE,
     description: "Reproducible Buildroot images with CRIU, one stack per board",
     runtime: { name: "nodejs" },
+    main: "components/index.ts",
     stackConfigDir: STACK_CONFIG_DIR,
     backend: { url: LOCAL_BACKEND_URL },
     config: declared,

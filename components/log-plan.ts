@@ -1,0 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { StagePlan } from "@br-criu/planner";
+
+/** Puts the planner's reason for re-running a stage into the preview/update log of that stage. */
+export function logStagePlan(resource: pulumi.Resource, stage: string, plan: StagePlan): void {
+  if (plan.rebuild) pulumi.log.info(`${stage} re-runs: ${plan.reasons.join("; ")}`, resource);
+}

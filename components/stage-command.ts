@@ -1,0 +1,49 @@
+/**
+ * The one way br-criu stages run a command: a `command.local.Command` whose
+ * triggers are the stage's inputs, that streams the stage's progress and
+ * removes its container on delete. Shared by the stage components.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { removeContainerCommand, shellQuote, stageCommand, type Runner, type StagePaths } from "@br-criu/planner";
+
+export interface StageCommandArgs {
+  readonly runner: pulumi.Input<Runner>;
+  readonly paths: StagePaths;
+  readonly stack: string;
+  /** Repository root: checks run `br-criu` from here. */
+  readonly repoRoot: string;
+  /** Shell steps, each built from the runner; joined with &&. */
+  readonly steps: (runner: Runner) => string[];
+  /** Extra delete steps after the container is removed. */
+  readonly deleteSteps?: (runner: Runner) => string[];
+  /** Replacement happens exactly when these change. */
+  readonly triggers: pulumi.Input<unknown>[];
+  readonly environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export function runStage(parent: pulumi.Resource, name: string, stage: string, args: StageCommandArgs): command.local.Command {
+  return new command.local.Command(
+    name,
+    {
+      create: pulumi.output(args.runner).apply((runner) => args.steps(runner).join(" && \\\n")),
+      delete: pulumi.output(args.runner).apply((runner) => [removeContainerCommand(runner, args.stack, stage), ...(args.deleteSteps?.(runner) ?? [])].join("\n")),
+      dir: args.repoRoot,
+      triggers: args.triggers,
+      ...(args.environment ? { environment: args.environment } : {}),
+      logging: "stdoutAndStderr",
+    },
+    { parent, dependsOn: args.dependsOn, deleteBeforeReplace: true },
+  );
+}
+
+/** One stage.sh invocation for the stack's defconfig. */
+export function stageStep(runner: Runner, args: Pick<StageCommandArgs, "paths" | "stack">, stage: string, stageArgs: readonly string[]): string {
+  return stageCommand(runner, args.paths, args.stack, stage, stageArgs);
+}
+
+/** Runs the br-criu CLI from the repository (config and kernel checks). */
+export function brCriu(...words: string[]): string {
+  return ["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words].map(shellQuote).join(" ");
+}

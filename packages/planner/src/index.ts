@@ -1,0 +1,4 @@
+export * from "./stages";
+export * from "./plan";
+export * from "./invocation";
+export * from "./manifest";

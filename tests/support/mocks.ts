@@ -1,0 +1,79 @@
+/**
+ * Runs the br-criu program for a stack under Pulumi's mock runtime, with the
+ * stack file loaded as Pulumi loads it (project defaults from Pulumi.yaml
+ * applied by our loader), and records every resource registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PULUMI_NAMESPACE } from "@br-criu/model";
+import { loadProject, loadStack } from "@br-criu/stacks";
+import { defineStack, type StackOutputs } from "../../components/program";
+import { REPO_ROOT } from "./project";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+}
+
+/** What a command "prints" under mocks, by resource name suffix. */
+export type FakeStdout = (name: string) => string;
+
+class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  constructor(private readonly stdout: FakeStdout) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+    const state: Record<string, any> = { ...args.inputs };
+    if (args.type === "command:local:Command") state["stdout"] = this.stdout(args.name);
+    return { id: `${args.name}-id`, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    return args.inputs;
+  }
+}
+
+/** Pulumi's config map for a stack: `br-criu:key` -> string (JSON for non-strings). */
+export function pulumiConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+  const loaded = loadStack(loadProject(REPO_ROOT), stack);
+  const merged = { ...loaded.config, ...overrides };
+  return Object.fromEntries(
+    Object.entries(merged)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [`${PULUMI_NAMESPACE}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+}
+
+const resolved = <T>(output: pulumi.Input<T> | undefined): Promise<T | undefined> =>
+  output === undefined ? Promise.resolve(undefined) : new Promise((done) => pulumi.output(output).apply((value) => done(value as T)));
+
+export interface ProgramRun {
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+const defaultStdout: FakeStdout = (name) =>
+  name.endsWith("-image-make")
+    ? `>>> host-fakedate  Building\n${"a".repeat(64)}  bzImage\n${"b".repeat(64)}  rootfs.ext2\n${"c".repeat(64)}  start-qemu.sh\n`
+    : name.endsWith("-verify-second-build")
+      ? "identical\n"
+      : name.endsWith("-checkout")
+        ? "buildroot 2026.02.3 679b9ead7620bbf193620d1ebf56f53c1764d37a\n"
+        : "";
+
+/** Runs the program for `stack` and waits until every output (and so every resource) is resolved. */
+export async function runProgram(stack: string, config: Record<string, string>, stdout: FakeStdout = defaultStdout): Promise<ProgramRun> {
+  const mocks = new RecordingMocks(stdout);
+  await pulumi.runtime.setMocks(mocks, "br-criu", stack, false);
+  pulumi.runtime.setAllConfig(config);
+  const program: StackOutputs = defineStack(stack);
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) outputs[key] = await resolved(value as pulumi.Input<unknown>);
+  // Let registrations that no output waits for finish.
+  for (let settled = -1; settled !== mocks.resources.length; ) {
+    settled = mocks.resources.length;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  return { resources: mocks.resources, outputs };
+}
