@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FeatureStatus, ResolvedBoard } from "@br-criu/model";
 import { defconfigFile } from "@br-criu/generators";
 import type { BuildPlan, StageInputs, StagePaths } from "@br-criu/planner";
+import { BootTest } from "./boot-test";
 import { BuildEnvironment } from "./build-environment";
 import { BuildrootConfig } from "./buildroot-config";
 import { BuildrootTree } from "./buildroot-tree";
@@ -44,6 +45,7 @@ export class BoardBuild extends pulumi.ComponentResource {
   public readonly buildrootVerified: pulumi.Output<string>;
   public readonly reproducible?: pulumi.Output<boolean>;
   public readonly differingFiles?: pulumi.Output<string[]>;
+  public readonly bootTest?: BootTest;
 
   constructor(name: string, args: BoardBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     super("br-criu:build:BoardBuild", name, {}, opts);
@@ -97,6 +99,9 @@ export class BoardBuild extends pulumi.ComponentResource {
     this.imageFiles = image.files;
     this.imageManifest = image.manifest;
     this.buildrootVerified = tree.verified;
+    if (config.bootTest) {
+      this.bootTest = new BootTest(`${name}-boot-test`, { stack, repoRoot, imagesDir: `${paths.output}/images`, timeoutSeconds: 600, image: image.command }, { parent: this });
+    }
     if (config.verifyReproducible) {
       const verify = new VerifyReproducible(
         `${name}-verify`,
@@ -111,6 +116,7 @@ export class BoardBuild extends pulumi.ComponentResource {
       imageManifest: this.imageManifest,
       buildrootVerified: this.buildrootVerified,
       ...(this.reproducible ? { reproducible: this.reproducible, differingFiles: this.differingFiles } : {}),
+      ...(this.bootTest ? { criuCheck: this.bootTest.criuCheck, dumpRestore: this.bootTest.dumpRestore } : {}),
     });
   }
 }

@@ -16,3 +16,6 @@ export const imageFiles = outputs.imageFiles;
 export const imageManifest = outputs.imageManifest;
 export const reproducible = outputs.reproducible;
 export const differingFiles = outputs.differingFiles;
+export const criuCheck = outputs.criuCheck;
+export const dumpRestore = outputs.dumpRestore;
+export const bootTimings = outputs.bootTimings;

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { renderBoardFiles } from "@br-criu/generators";
+import { COMMON_OVERLAY, renderBoardFiles } from "@br-criu/generators";
 import { cacheRoot } from "@br-criu/kernel";
 import { inputsHash, parseBuildRecord, planBuild, stageInputs, type StageFiles } from "@br-criu/planner";
 import { StackError, loadProject, stackFilePath } from "@br-criu/stacks";
@@ -43,6 +43,9 @@ export interface StackOutputs {
   readonly imageManifest: pulumi.Output<Record<string, string>>;
   readonly reproducible?: pulumi.Output<boolean>;
   readonly differingFiles?: pulumi.Output<string[]>;
+  readonly criuCheck?: pulumi.Output<boolean>;
+  readonly dumpRestore?: pulumi.Output<boolean>;
+  readonly bootTimings?: pulumi.Output<Record<string, number>>;
 }
 
 export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
@@ -71,7 +74,11 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   const files: StageFiles = {
     kernelFragments: Object.fromEntries(config.kernelFragments.map((path) => [path, readFileSync(join(EXTERNAL_DIR, path), "utf8")])),
     packageFiles: readTree(join(EXTERNAL_DIR, "package")),
-    overlayFiles: config.rootfsOverlay ? readTree(join(EXTERNAL_DIR, config.rootfsOverlay)) : {},
+    overlayFiles: Object.fromEntries(
+      [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].flatMap((overlay) =>
+        Object.entries(readTree(join(EXTERNAL_DIR, overlay))).map(([path, content]) => [`${overlay}/${path}`, content]),
+      ),
+    ),
   };
   const inputs = stageInputs(board, source, files);
   const workDir = config.workDir ?? join(cacheRoot(), "build");
@@ -93,5 +100,6 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     imageFiles: build.imageFiles,
     imageManifest: build.imageManifest,
     ...(build.reproducible ? { reproducible: build.reproducible, differingFiles: build.differingFiles! } : {}),
+    ...(build.bootTest ? { criuCheck: build.bootTest.criuCheck, dumpRestore: build.bootTest.dumpRestore, bootTimings: build.bootTest.timings } : {}),
   };
 }

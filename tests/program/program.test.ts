@@ -31,6 +31,7 @@ for (const stack of stacks) {
     const components = resources.filter((r) => r.type.startsWith("br-criu:")).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(components.sort(), [
       `br-criu:build:BoardBuild ${stack}`,
+      `br-criu:build:BootTest ${stack}-boot-test`,
       `br-criu:build:BuildEnvironment ${stack}-env`,
       `br-criu:build:BuildrootConfig ${stack}-config`,
       `br-criu:build:BuildrootTree ${stack}-buildroot`,
@@ -78,6 +79,13 @@ for (const stack of stacks) {
     assert.match((outputs["imageFiles"] as Record<string, string>)["rootfs.ext2"]!, new RegExp(`/${stack}/output/images/rootfs\\.ext2$`));
     assert.equal((outputs["criuFeatures"] as Record<string, string>)["lazy-pages"], "enabled");
     assert.deepEqual(Object.keys(outputs["rebuildPlan"] as object), ["toolchain", "config", "kernel", "rootfs", "image"]);
+
+    const bootTest = byName(resources, `${stack}-boot-test-qemu`);
+    assert.match(bootTest.inputs["create"], new RegExp(`boot-test ${stack} --images \\S+/${stack}/output/images --timeout \\d+ --json`));
+    assert.equal(bootTest.inputs["triggers"][0], `${stack}-image-make-id`, "a new image re-runs the boot test");
+    assert.equal(outputs["criuCheck"], true);
+    assert.equal(outputs["dumpRestore"], true);
+    assert.deepEqual(outputs["bootTimings"], { bootToResultSeconds: 12.5, "criu-checkMs": 800, restoreMs: 600 });
   });
 }
 

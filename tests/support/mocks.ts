@@ -58,6 +58,8 @@ const defaultStdout: FakeStdout = (name) =>
     ? `>>> host-fakedate  Building\n${"a".repeat(64)}  bzImage\n${"b".repeat(64)}  rootfs.ext2\n${"c".repeat(64)}  start-qemu.sh\n`
     : name.endsWith("-verify-second-build")
       ? "identical\n"
+      : name.endsWith("-boot-test-qemu")
+        ? JSON.stringify({ stack: name, passed: true, criuCheck: true, dumpRestore: true, firstFailure: null, consoleLog: "/tmp/c.log", steps: [{ step: "criu-check", ok: true, ms: 800, detail: "" }, { step: "restore", ok: true, ms: 600, detail: "" }], timings: { bootToResultSeconds: 12.5 } })
       : name.endsWith("-checkout")
         ? "buildroot 2026.02.3 679b9ead7620bbf193620d1ebf56f53c1764d37a\n"
         : "";

@@ -22,6 +22,7 @@ import {
 import { UsageError, parseArgs, type ParsedArgs } from "./args";
 import { verifyKernel } from "./verify-kernel";
 import { checkBuildrootConfig, checkKernel } from "./check-build";
+import { bootTest } from "./boot-test";
 import { generate, writeRendered } from "./generate";
 import { planJson } from "./plan-json";
 
@@ -39,6 +40,7 @@ const USAGE = `usage:
   br-criu verify-kernel <stack>|--all [--json] [--source DIR] [--work DIR]
   br-criu check-buildroot-config <stack> --config PATH
   br-criu check-kernel <stack> --tree DIR
+  br-criu boot-test <stack> [--kernel PATH --initramfs PATH | --images DIR] [--fragment FILE] [--json] [--log FILE] [--timeout S]
 options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory)`;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -57,6 +59,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return checkBuildrootConfig(rest, io);
       case "check-kernel":
         return checkKernel(rest, io);
+      case "boot-test":
+        return await bootTest(rest, io);
       default:
         throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
     }

@@ -4,7 +4,7 @@
  */
 import { no, text, yes, type KconfigValue } from "@br-criu/kconfig";
 import { ARM_FPUS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
-import { CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
+import { COMMON_OVERLAY, CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
 
 export const DEFCONFIG_SECTIONS = ["Architecture", "Toolchain", "System", "Kernel", "Filesystem images", "Packages", "Build"] as const;
 export type DefconfigSection = (typeof DEFCONFIG_SECTIONS)[number];
@@ -60,7 +60,8 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   add("BR2_TARGET_GENERIC_HOSTNAME", text(config.hostname), "host name of the target");
   add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
   add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
-  if (config.rootfsOverlay) add("BR2_ROOTFS_OVERLAY", text(externalPath(config.rootfsOverlay)), "board root filesystem overlay");
+  const overlays = [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].map(externalPath);
+  add("BR2_ROOTFS_OVERLAY", text(overlays.join(" ")), "br-criu's acceptance test (run with br_criu.acceptance=1), then the board's overlay");
   add("BR2_ROOTFS_POST_IMAGE_SCRIPT", text(externalPath("board/common/post-image.sh")), "puts start-qemu.sh next to the images");
   add("BR2_ROOTFS_POST_SCRIPT_ARGS", text(config.board), "tells post-image.sh which board it runs for");
 

@@ -31,3 +31,6 @@ export function kernelFragmentFile(board: string): string {
 export function kernelFragmentPath(board: string): string {
   return externalPath(kernelFragmentFile(board));
 }
+
+/** Overlay every board gets: the CRIU acceptance test script and its init hook. */
+export const COMMON_OVERLAY = "board/common/rootfs-overlay";

@@ -2,3 +2,4 @@ export * from "./analyze";
 export * from "./report";
 export * from "./source";
 export * from "./verify";
+export * from "./test-kernel";

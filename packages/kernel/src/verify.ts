@@ -64,17 +64,19 @@ export function kconfigTreeFor(sourceDir: string, karch: string): KconfigTree {
   return tree;
 }
 
-async function make(sourceDir: string, outDir: string, karch: string, target: string): Promise<void> {
+/** `make -C <source> O=<out> ARCH=<karch> <targets...>`; a failure carries the last lines of its output. */
+export async function kernelMake(sourceDir: string, outDir: string, karch: string, ...targets: string[]): Promise<void> {
   try {
-    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, target], { maxBuffer: 64 * 1024 * 1024 });
+    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], { maxBuffer: 256 * 1024 * 1024 });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
     const tail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`make ARCH=${karch} ${target} failed in ${outDir}:\n${tail}`);
+    throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${tail}`);
   }
 }
 
-async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
+/** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */
+export async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
   try {
     await run(join(sourceDir, "scripts/kconfig/merge_config.sh"), ["-m", "-O", outDir, join(outDir, ".config"), ...files], {
       cwd: outDir,
@@ -117,14 +119,14 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
 
-  await make(sourceDir, outDir, karch, board.kernel.baseConfig);
+  await kernelMake(sourceDir, outDir, karch, board.kernel.baseConfig);
   const fragmentFiles = options.fragments.map((fragment, index) => {
     const file = join(outDir, `fragment-${index}-${fragment.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
     writeFileSync(file, fragment.content);
     return file;
   });
   await mergeFragments(sourceDir, outDir, fragmentFiles);
-  await make(sourceDir, outDir, karch, "olddefconfig");
+  await kernelMake(sourceDir, outDir, karch, "olddefconfig");
   const resolvedText = readFileSync(join(outDir, ".config"), "utf8");
   const resolved = parseConfig(resolvedText, join(outDir, ".config"));
   const tree = kconfigTreeFor(sourceDir, karch);
@@ -177,7 +179,7 @@ async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: str
   const probeFile = join(outDir, "probe-impossible.config");
   writeFileSync(probeFile, writeConfig(probe, { sorted: true }));
   await mergeFragments(options.sourceDir, outDir, [probeFile]);
-  await make(options.sourceDir, outDir, board.arch.kernelArch, "olddefconfig");
+  await kernelMake(options.sourceDir, outDir, board.arch.kernelArch, "olddefconfig");
   const forced = parseConfig(readFileSync(join(outDir, ".config"), "utf8"));
   // Leave the verified configuration in place for inspection.
   writeFileSync(join(outDir, ".config"), resolvedText);

@@ -7,7 +7,7 @@
  *    request for an impossible one is an error instead of a silent drop.
  * Option names are written without the `CONFIG_` prefix.
  */
-import type { ArchInfo, CpuInfo } from "./arch";
+import type { ArchInfo, ArchName, CpuInfo } from "./arch";
 
 export interface KernelOptionSpec {
   /** Kconfig symbol without `CONFIG_`. */
@@ -208,3 +208,29 @@ export const portableFeatures: readonly string[] = [
   "aio", "binfmt-misc", "cgroups", "fanotify", "lazy-pages", "network", "nftables-lock",
   "iptables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
 ];
+
+/**
+ * The "minimal CRIU kernel" profile: `tinyconfig` plus only what booting an
+ * initramfs under QEMU needs, per architecture; the CRIU options come on top
+ * (criuRequiredOptions and the stack's features). Architectures without an
+ * entry have no minimal profile yet.
+ */
+export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
+  x86_64: [
+    opt("64BIT", "x86_64 kernel"),
+    opt("PRINTK", "kernel messages on the console (tinyconfig turns them off)"),
+    opt("TTY", "console"),
+    opt("SERIAL_8250", "the PC's serial port, where QEMU -nographic connects"),
+    opt("SERIAL_8250_CONSOLE", "console=ttyS0"),
+    opt("BLK_DEV_INITRD", "the test system is an initramfs"),
+    opt("BINFMT_ELF", "runs busybox and criu"),
+    opt("BINFMT_SCRIPT", "runs the #! init and acceptance scripts"),
+    opt("PROC_FS", "mounted at /proc"),
+    opt("SYSFS", "mounted at /sys"),
+    opt("DEVTMPFS", "mounted at /dev"),
+    opt("UNIX98_PTYS", "devpts is mounted at /dev/pts"),
+    opt("TMPFS", "mounted at /tmp, where the dump images go"),
+    opt("FUTEX", "glibc's threads and criu use futexes"),
+    opt("FILE_LOCKING", "busybox and glibc take file locks"),
+  ],
+};

@@ -70,6 +70,7 @@ export const stackConfigSchema = z.strictObject({
   retainCaches: z.boolean().default(true).describe("Keep the download and ccache volumes on `pulumi destroy`."),
   buildMode: z.enum(["docker", "host"]).default("docker").describe("docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies)."),
   workDir: z.string().regex(/^\//, "must be an absolute path").optional().describe("Directory for Buildroot checkouts and per-stack output directories; ~/.cache/br-criu/build when unset."),
+  bootTest: z.boolean().default(true).describe("After the image is built, boot it under QEMU and run the CRIU acceptance test (criu check, dump, restore)."),
   rebuild: z.boolean().default(false).describe("Force a clean build of every stage on the next `pulumi up`."),
 });
 

@@ -1,0 +1,4 @@
+export * from "./boot-test";
+export * from "./initramfs";
+export * from "./qemu";
+export * from "./results";

@@ -1,0 +1,100 @@
+/**
+ * The test system: busybox-static, the build machine's criu with the shared
+ * libraries the dynamic loader says it needs, the acceptance script, and an
+ * init that mounts what CRIU needs, runs the script and reboots (QEMU's
+ * -no-reboot then exits). Packed as a newc cpio with fixed timestamps.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export interface InitramfsOptions {
+  readonly outFile: string;
+  /** criu-acceptance, from the BR2_EXTERNAL rootfs overlay. */
+  readonly acceptanceScript: string;
+  readonly busybox?: string;
+  readonly criu?: string;
+}
+
+/** The ELF program interpreter (PT_INTERP) of a 64-bit little-endian executable. */
+export function elfInterpreter(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const header = Buffer.alloc(64);
+    readSync(fd, header, 0, 64, 0);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) throw new Error(`${path} is not a 64-bit little-endian ELF file`);
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phentsize = header.readUInt16LE(54);
+    const phnum = header.readUInt16LE(56);
+    const entry = Buffer.alloc(phentsize);
+    for (let i = 0; i < phnum; i++) {
+      readSync(fd, entry, 0, phentsize, phoff + i * phentsize);
+      if (entry.readUInt32LE(0) !== 3) continue; // PT_INTERP
+      const offset = Number(entry.readBigUInt64LE(8));
+      const size = Number(entry.readBigUInt64LE(32));
+      const text = Buffer.alloc(size);
+      readSync(fd, text, 0, size, offset);
+      return text.toString("utf8").replace(/\0+$/, "");
+    }
+    throw new Error(`${path} has no program interpreter: it is static`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Shared libraries of an executable, as its own dynamic loader lists them (`ld.so --list`). */
+export function sharedLibraries(executable: string): string[] {
+  const interpreter = elfInterpreter(executable);
+  const listing = execFileSync(interpreter, ["--list", executable], { encoding: "utf8" });
+  const libraries = new Set<string>([interpreter]);
+  for (const line of listing.split("\n")) {
+    const match = /=>\s+(\/\S+)\s+\(/.exec(line);
+    if (match) libraries.add(match[1]!);
+  }
+  return [...libraries].sort();
+}
+
+const INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+echo BR-CRIU-BOOTED
+/usr/libexec/br-criu/criu-acceptance
+reboot -f
+`;
+
+export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
+  const busybox = options.busybox ?? "/bin/busybox";
+  const criu = options.criu ?? "/usr/sbin/criu";
+  const root = mkdtempSync(join(tmpdir(), "br-criu-initramfs-"));
+  try {
+    for (const dir of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "run", "etc", "usr/libexec/br-criu"]) mkdirSync(join(root, dir), { recursive: true });
+    const place = (from: string, to: string, mode = 0o755) => {
+      mkdirSync(join(root, dirname(to)), { recursive: true });
+      copyFileSync(from, join(root, to));
+      chmodSync(join(root, to), mode);
+    };
+    place(busybox, "bin/busybox");
+    place(criu, "usr/sbin/criu");
+    const libraries = sharedLibraries(criu);
+    for (const library of libraries) place(library, library.slice(1));
+    place(options.acceptanceScript, "usr/libexec/br-criu/criu-acceptance");
+    writeFileSync(join(root, "init"), INIT, { mode: 0o755 });
+    writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
+    // Fixed timestamps and sorted entries: the same inputs give the same archive.
+    execFileSync("find", [".", "-exec", "touch", "-h", "-d", "@0", "{}", "+"], { cwd: root });
+    const list = execFileSync("find", ["."], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean).sort();
+    const archive = execFileSync("cpio", ["--quiet", "-o", "-H", "newc", "--reproducible", "-R", "0:0"], { cwd: root, input: `${list.join("\n")}\n`, maxBuffer: 512 * 1024 * 1024 });
+    mkdirSync(dirname(options.outFile), { recursive: true });
+    writeFileSync(options.outFile, archive);
+    return { files: list };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Boots a kernel under QEMU (TCG: KVM hangs on these machines), captures the
+ * serial console, and stops at a hard timeout.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+
+export interface BootOptions {
+  readonly binary: string;
+  readonly args: readonly string[];
+  /** Working directory (images directory for start-qemu-style relative paths). */
+  readonly cwd?: string;
+  readonly timeoutMs: number;
+  /** Where the full console log is written. */
+  readonly logFile: string;
+  /** Stop early once the console shows this line (the guest then powers off anyway). */
+  readonly doneMarker?: RegExp;
+}
+
+export interface BootResult {
+  readonly console: string;
+  readonly timedOut: boolean;
+  readonly exitCode: number | null;
+  readonly seconds: number;
+  readonly logFile: string;
+}
+
+export function bootQemu(options: BootOptions): Promise<BootResult> {
+  const started = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(options.binary, ["-accel", "tcg", "-no-reboot", ...options.args], {
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let console = "";
+    let timedOut = false;
+    let doneAt: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs);
+    const collect = (chunk: Buffer) => {
+      console += chunk.toString("utf8");
+      // Give the guest a moment to power off by itself once it reported.
+      if (options.doneMarker && !doneAt && options.doneMarker.test(console)) doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${options.binary}: ${error.message} (install Debian's qemu-system-x86 / qemu-system-arm)`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (doneAt) clearTimeout(doneAt);
+      writeFileSync(options.logFile, console);
+      resolvePromise({ console, timedOut, exitCode: code, seconds: (Date.now() - started) / 1000, logFile: options.logFile });
+    });
+  });
+}

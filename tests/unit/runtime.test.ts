@@ -1,0 +1,57 @@
+/** The runtime runner's pure parts: console protocol, QEMU arguments, ELF reading. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveBoard } from "@br-criu/model";
+import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance } from "@br-criu/runtime";
+
+const PASS = [
+  "[    0.000000] Linux version 6.12.117",
+  "BR-CRIU-BOOTED",
+  "BR-CRIU-STEP criu-check ok 812",
+  "BR-CRIU-STEP dump ok 1530 pid=42 counter=9",
+  "BR-CRIU-STEP frozen ok 1004 counter=9",
+  "BR-CRIU-STEP restore ok 620",
+  "BR-CRIU-STEP advance ok 1003 counter 9 -> 19",
+  "BR-CRIU-DONE ok",
+].join("\r\n");
+
+test("a passing console", () => {
+  const report = parseAcceptance(PASS);
+  assert.equal(report.passed, true);
+  assert.equal(report.firstFailure, undefined);
+  assert.deepEqual(report.steps.map((s) => s.step), ["criu-check", "dump", "frozen", "restore", "advance"]);
+  assert.equal(report.steps[1]!.detail, "pid=42 counter=9");
+});
+
+test("a failing step, its log, and a console cut short", () => {
+  const failed = parseAcceptance(
+    ["BR-CRIU-STEP criu-check ok 1", "BR-CRIU-STEP dump ok 2", "BR-CRIU-STEP frozen ok 3", "BR-CRIU-STEP restore fail 4 Error (criu/pie/restorer.c:123): madvise failed: -38", "BR-CRIU-LOG (00.1) pie: 42: Error: madvise", "BR-CRIU-DONE fail"].join("\n"),
+  );
+  assert.equal(failed.passed, false);
+  assert.equal(failed.firstFailure, "restore");
+  assert.deepEqual(failed.log, ["(00.1) pie: 42: Error: madvise"]);
+  const cut = parseAcceptance("BR-CRIU-STEP criu-check ok 1\nBR-CRIU-STEP dump ok 2\n");
+  assert.equal(cut.passed, false);
+  assert.equal(cut.done, false);
+  assert.equal(cut.firstFailure, "frozen");
+  assert.equal(parseAcceptance(PASS.replace("BR-CRIU-DONE ok", "")).passed, false, "no DONE line: not passed");
+});
+
+test("QEMU arguments for a test kernel and for a built image", () => {
+  const result = resolveBoard({ board: "qemu-x86_64", description: "d", arch: "x86_64" });
+  assert.ok(result.ok);
+  const initramfs = initramfsBootArgs(result.board, "/k/bzImage", "/i/initramfs.cpio");
+  assert.equal(initramfs.binary, "qemu-system-x86_64");
+  assert.equal(initramfs.args[initramfs.args.indexOf("-kernel") + 1], "/k/bzImage");
+  assert.equal(initramfs.args[initramfs.args.indexOf("-initrd") + 1], "/i/initramfs.cpio");
+  assert.equal(initramfs.args[initramfs.args.indexOf("-append") + 1], "console=ttyS0 panic=-1");
+  assert.ok(!initramfs.args.includes("-drive"));
+  const image = imageBootArgs(result.board);
+  assert.equal(image.args[image.args.indexOf("-append") + 1], "console=ttyS0 rootwait root=/dev/vda panic=-1 br_criu.acceptance=1");
+  assert.ok(image.args.includes("file=rootfs.ext2,if=virtio,format=raw"));
+});
+
+test("the ELF interpreter of a dynamic executable, and a clear error for anything else", () => {
+  assert.match(elfInterpreter(process.execPath), /^\/lib(64)?\/ld-linux/);
+  assert.throws(() => elfInterpreter(__filename), /not a 64-bit little-endian ELF/);
+});
