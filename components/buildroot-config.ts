@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logStagePlan } from "./log-plan";
 import type { StageArgs } from "./stage-args";
-import { brCriu, runStage, stageStep } from "./stage-command";
+import { brCriu, runStage, stageStep, stageTriggers } from "./stage-command";
 
 /**
  * Applies the generated defconfig (`make <board>_criu_defconfig`) and reads
@@ -20,7 +20,7 @@ export class BuildrootConfig extends pulumi.ComponentResource {
         stageStep(runner, args, "config", [args.defconfig]),
         brCriu("check-buildroot-config", args.stack, "--config", `${args.paths.output}/.config`),
       ],
-      triggers: [args.inputs, ...args.upstream.map((r) => pulumi.output(r).id)],
+      triggers: stageTriggers(args.inputs, args.upstream),
       dependsOn: args.upstream,
     });
     this.registerOutputs({ id: this.command.id });

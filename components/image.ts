@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseManifest } from "@br-criu/planner";
 import { logStagePlan } from "./log-plan";
 import type { StageArgs } from "./stage-args";
-import { runStage, stageStep } from "./stage-command";
+import { runStage, stageStep, stageTriggers } from "./stage-command";
 
 export interface ImageArgs extends StageArgs {
   /** JSON build record the next plan compares against; written after a successful build. */
@@ -28,7 +28,7 @@ export class Image extends pulumi.ComponentResource {
     const command = runStage(this, `${name}-make`, "image", {
       ...args,
       steps: (runner) => [stageStep(runner, args, "image", [args.defconfig]), `printf '%s\\n' "$BR_CRIU_RECORD" > '${args.recordFile}'`],
-      triggers: [args.inputs, ...args.upstream.map((r) => pulumi.output(r).id)],
+      triggers: stageTriggers(args.inputs, args.upstream),
       environment: { BR_CRIU_RECORD: args.record },
       dependsOn: args.upstream,
     });

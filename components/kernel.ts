@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logStagePlan } from "./log-plan";
 import type { StageArgs } from "./stage-args";
-import { brCriu, runStage, stageStep } from "./stage-command";
+import { brCriu, runStage, stageStep, stageTriggers } from "./stage-command";
 
 export interface KernelArgs extends StageArgs {
   /** Kernel version (names Buildroot's build directory, linux-<version>). */
@@ -27,7 +27,7 @@ export class Kernel extends pulumi.ComponentResource {
         brCriu("check-kernel", args.stack, "--tree", `${args.paths.output}/build/linux-${args.kernelVersion}`),
         stageStep(runner, args, "kernel", [args.defconfig]),
       ],
-      triggers: [args.inputs, ...args.upstream.map((r) => pulumi.output(r).id)],
+      triggers: stageTriggers(args.inputs, args.upstream),
       dependsOn: args.upstream,
     });
     this.registerOutputs({ id: this.command.id });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logStagePlan } from "./log-plan";
 import type { StageArgs } from "./stage-args";
-import { runStage, stageStep } from "./stage-command";
+import { runStage, stageStep, stageTriggers } from "./stage-command";
 
 /** Builds every package into the target directory (`make target-finalize`), CRIU included. */
 export class Rootfs extends pulumi.ComponentResource {
@@ -13,7 +13,7 @@ export class Rootfs extends pulumi.ComponentResource {
     this.command = runStage(this, `${name}-make`, "rootfs", {
       ...args,
       steps: (runner) => [stageStep(runner, args, "rootfs", [args.defconfig])],
-      triggers: [args.inputs, ...args.upstream.map((r) => pulumi.output(r).id)],
+      triggers: stageTriggers(args.inputs, args.upstream),
       dependsOn: args.upstream,
     });
     this.registerOutputs({ id: this.command.id });

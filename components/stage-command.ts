@@ -5,7 +5,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { removeContainerCommand, shellQuote, stageCommand, type Runner, type StagePaths } from "@br-criu/planner";
+import { removeContainerCommand, shellQuote, stageCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
 
 export interface StageCommandArgs {
   readonly runner: pulumi.Input<Runner>;
@@ -36,6 +36,15 @@ export function runStage(parent: pulumi.Resource, name: string, stage: string, a
     },
     { parent, dependsOn: args.dependsOn, deleteBeforeReplace: true },
   );
+}
+
+/**
+ * A stage's triggers: its inputs map first (so `preview --diff` shows one line
+ * per changed key), then extra values, then the ids of the stages it builds
+ * on, so that replacing one of those re-runs this one.
+ */
+export function stageTriggers(inputs: InputMap, upstream: readonly pulumi.Input<pulumi.CustomResource>[], ...extra: unknown[]): pulumi.Input<unknown>[] {
+  return [inputs, ...extra, ...upstream.map((resource) => pulumi.output(resource).id)];
 }
 
 /** One stage.sh invocation for the stack's defconfig. */

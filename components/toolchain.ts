@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logStagePlan } from "./log-plan";
 import type { StageArgs } from "./stage-args";
-import { runStage, stageStep } from "./stage-command";
+import { runStage, stageStep, stageTriggers } from "./stage-command";
 
 export interface ToolchainArgs extends StageArgs {
   /** Clean-build counter from the planner; a new epoch re-runs every stage from scratch. */
@@ -23,7 +23,7 @@ export class Toolchain extends pulumi.ComponentResource {
       ...args,
       steps: (runner) => [`mkdir -p '${args.paths.output}'`, stageStep(runner, args, "toolchain", [args.defconfig])],
       deleteSteps: (runner) => [stageStep(runner, args, "clean", []), `rmdir '${args.paths.output}' 2>/dev/null || true`],
-      triggers: [args.inputs, args.epoch, ...args.upstream.map((r) => pulumi.output(r).id)],
+      triggers: stageTriggers(args.inputs, args.upstream, args.epoch),
       dependsOn: args.upstream,
     });
     this.registerOutputs({ id: this.command.id });

@@ -1,3 +1,2 @@
 export { run, type CliIo } from "./cli";
 export { generate, EXTERNAL_TREE } from "./generate";
-export { StackError } from "@br-criu/stacks";
