@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelVerification } from "@br-criu/kernel";
@@ -60,4 +60,23 @@ test("negative fixture: tinyconfig with only the write-up's list fails and names
   assert.match(dropped["CONFIG_NAMESPACES"]!, /\[MULTIUSER=n\]/);
   assert.match(dropped["CONFIG_SYSVIPC_SYSCTL"]!, /\[SYSVIPC=n, SYSCTL=n\]/);
   assert.ok(result!.failures.some((f) => f.startsWith("fragment option CONFIG_TUN dropped: depends on NETDEVICES && NET_CORE")));
+});
+
+test("check-kernel (the Kernel stage's check) passes on a resolved tree and names a dropped option", async () => {
+  const { ensureKernelSource } = await import("@br-criu/kernel");
+  const source = await ensureKernelSource();
+  // A configured kernel tree as Buildroot leaves it: the sources plus .config (here: links to the cached source).
+  const tree = mkdtempSync(join(tmpdir(), "br-criu-tree-"));
+  for (const entry of readdirSync(source.dir)) symlinkSync(join(source.dir, entry), join(tree, entry));
+  const resolved = readFileSync(join(workDir, "qemu-x86_64", ".config"), "utf8");
+  writeFileSync(join(tree, ".config"), resolved);
+  const ok = await runCli(["check-kernel", "qemu-x86_64", "--tree", tree]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^qemu-x86_64: all \d+ requested kernel options kept \(kernel 6\.12\.\d+\)\n$/);
+
+  writeFileSync(join(tree, ".config"), resolved.replace(/^CONFIG_NETDEVICES=y$/m, "# CONFIG_NETDEVICES is not set").replace(/^CONFIG_TUN=y$/m, "# CONFIG_TUN is not set"));
+  const bad = await runCli(["check-kernel", "qemu-x86_64", "--tree", tree]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^stacks\/Pulumi\.qemu-x86_64\.yaml: kernel 6\.12\.\d+ in \S+ lost CRIU options:/);
+  assert.match(bad.stderr, /CONFIG_TUN dropped: depends on NETDEVICES && NET_CORE && INET \[NETDEVICES=n\]/);
 });
