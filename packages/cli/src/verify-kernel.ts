@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { renderKernelFragment, featureMatrix } from "@br-criu/generators";
-import { cacheRoot, ensureKernelSource, kernelVersionOf, verificationDetails, verificationTable, verifyKernelConfig, type Fragment } from "@br-criu/kernel";
+import { cacheRoot, ensureKernelSource, kernelVersionOf, prepareKconfigTools, verificationDetails, verificationTable, verifyKernelConfig, type Fragment } from "@br-criu/kernel";
 import { StackError, type Project } from "@br-criu/stacks";
 import { parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo, type ResolvedStack } from "./cli";
@@ -35,9 +35,10 @@ export async function verifyKernel(argv: readonly string[], io: CliIo): Promise<
     ? { dir: resolve(io.cwd, sourceFlag), version: kernelVersionOf(resolve(io.cwd, sourceFlag)) }
     : await ensureKernelSource();
   const workDir = resolve(io.cwd, args.values.get("--work") ?? join(cacheRoot(), "verify-kernel"));
+  const kconfigTools = await prepareKconfigTools(source.dir, workDir);
   // Each stack is mostly single-threaded make; run as many at once as there are cores.
   const results = await mapConcurrently(stacks, availableParallelism(), (stack, index) =>
-    verifyKernelConfig({ stack: stack.name, board: stack.board, fragments: fragments[index]!, sourceDir: source.dir, sourceVersion: source.version, workDir }),
+    verifyKernelConfig({ stack: stack.name, board: stack.board, fragments: fragments[index]!, sourceDir: source.dir, sourceVersion: source.version, workDir, kconfigTools }),
   );
   if (args.flags.has("--json")) {
     io.stdout(`${JSON.stringify(results, null, 2)}\n`);

@@ -101,6 +101,20 @@ export function requestedOptions(board: ResolvedBoard, fragments: readonly Fragm
   return requested;
 }
 
+/**
+ * Builds Kconfig's host tools (scripts/kconfig/conf and scripts/basic) once in
+ * `<workDir>/kconfig-tools`; every stack's O= directory starts from a copy
+ * (timestamps kept, so make sees them up to date) instead of compiling them
+ * again. They are host programs: the same for every ARCH.
+ */
+export async function prepareKconfigTools(sourceDir: string, workDir: string): Promise<string> {
+  const toolsDir = join(workDir, "kconfig-tools");
+  rmSync(toolsDir, { recursive: true, force: true });
+  mkdirSync(toolsDir, { recursive: true });
+  await kernelMake(sourceDir, toolsDir, "x86_64", "allnoconfig");
+  return join(toolsDir, "scripts");
+}
+
 export interface VerifyKernelOptions {
   readonly stack: string;
   readonly board: ResolvedBoard;
@@ -109,6 +123,8 @@ export interface VerifyKernelOptions {
   readonly sourceVersion: string;
   /** Scratch directory; the stack's O= directory is created inside it. */
   readonly workDir: string;
+  /** Prebuilt scripts/ from prepareKconfigTools, copied into the O= directory. */
+  readonly kconfigTools?: string;
 }
 
 export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<KernelVerification> {
@@ -118,6 +134,7 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   const outDir = join(options.workDir, options.stack);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  if (options.kconfigTools) await run("cp", ["-a", options.kconfigTools, join(outDir, "scripts")]);
 
   await kernelMake(sourceDir, outDir, karch, board.kernel.baseConfig);
   const fragmentFiles = options.fragments.map((fragment, index) => {
