@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { shellQuote } from "@br-criu/planner";
+import { parseBootTestJson } from "@br-criu/runtime";
 
 export interface BootTestArgs {
   /** Stack name (selects the board for `br-criu boot-test`). */
@@ -13,16 +14,6 @@ export interface BootTestArgs {
   readonly timeoutSeconds: number;
   /** The image stage: a new image re-runs the test. */
   readonly image: pulumi.CustomResource;
-}
-
-interface BootTestReport {
-  readonly passed: boolean;
-  readonly criuCheck: boolean;
-  readonly dumpRestore: boolean;
-  readonly firstFailure: string | null;
-  readonly consoleLog: string;
-  readonly steps: { readonly step: string; readonly ok: boolean; readonly ms: number; readonly detail: string }[];
-  readonly timings: Record<string, number>;
 }
 
 /**
@@ -50,10 +41,10 @@ export class BootTest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [args.image] },
     );
-    const report = run.stdout.apply((stdout): BootTestReport => {
-      const parsed = JSON.parse(stdout) as BootTestReport;
+    const report = run.stdout.apply((stdout) => {
+      const parsed = parseBootTestJson(stdout);
       if (!parsed.passed) {
-        pulumi.log.error(`CRIU acceptance failed at ${parsed.firstFailure ?? "boot"} (${parsed.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ")}); console log: ${parsed.consoleLog}`, this);
+        pulumi.log.error(`CRIU acceptance failed at ${parsed.firstFailure ?? "boot"} (${parsed.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ")}); console log: ${parsed.consoleLog ?? "none"}`, this);
       }
       return parsed;
     });

@@ -1,6 +1,7 @@
 /** The Pulumi program under Pulumi's mock runtime, for every stack file in stacks/. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,4 +134,23 @@ test("a bad stack configuration fails before any resource is declared", async ()
 
 test("a stack whose checked-in BR2_EXTERNAL files are stale is refused with the fix", async () => {
   await assert.rejects(runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { hostname: "renamed" })), /packages\/br2-external is out of date.*npm run generate/);
+});
+
+test("the program entry loads through ts-node, as Pulumi's Node.js runtime loads it", () => {
+  // Pulumi registers ts-node (transpile only) and requires Pulumi.yaml's main;
+  // workspace packages are TypeScript sources that must transpile the same way.
+  const script = `
+    require("ts-node").register({ transpileOnly: true, compilerOptions: { target: "es2020", module: "commonjs", moduleResolution: "node" } });
+    const pulumi = require("@pulumi/pulumi");
+    const types = [];
+    pulumi.runtime.setMocks({ newResource: (a) => { types.push(a.type); return { id: a.name + "-id", state: a.inputs }; }, call: (a) => a.inputs }, "br-criu", "qemu-arm", true)
+      .then(() => {
+        pulumi.runtime.setAllConfig(${JSON.stringify(pulumiConfig("qemu-arm", { workDir: freshWorkDir() }))});
+        require("./components/index.ts");
+        setTimeout(() => { console.log(JSON.stringify([...new Set(types)].sort())); }, 1500);
+      });`;
+  const result = spawnSync(process.execPath, ["-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  const types = JSON.parse(result.stdout.trim().split("\n").pop()!);
+  assert.ok(types.includes("br-criu:build:Kernel") && types.includes("command:local:Command") && types.includes("docker:index/image:Image"), result.stdout);
 });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
-import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance } from "@br-criu/runtime";
+import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, parseBootTestJson } from "@br-criu/runtime";
 
 const PASS = [
   "[    0.000000] Linux version 6.12.117",
@@ -54,4 +54,14 @@ test("QEMU arguments for a test kernel and for a built image", () => {
 test("the ELF interpreter of a dynamic executable, and a clear error for anything else", () => {
   assert.match(elfInterpreter(process.execPath), /^\/lib(64)?\/ld-linux/);
   assert.throws(() => elfInterpreter(__filename), /not a 64-bit little-endian ELF/);
+});
+
+test("boot-test reports: JSON after other output, and a missing report is a failure that says so", () => {
+  const report = { passed: true, criuCheck: true, dumpRestore: true, firstFailure: null, consoleLog: "/l", steps: [{ step: "criu-check", ok: true, ms: 1, detail: "" }], timings: {} };
+  assert.deepEqual(parseBootTestJson(`noise\n${JSON.stringify(report)}`), report);
+  const missing = parseBootTestJson("br-criu: internal error: spawn qemu-system-x86_64 ENOENT\n");
+  assert.equal(missing.passed, false);
+  assert.equal(missing.criuCheck, false);
+  assert.match(missing.firstFailure!, /printed no report: br-criu: internal error: spawn qemu-system-x86_64 ENOENT/);
+  assert.equal(parseBootTestJson("").firstFailure, "boot-test printed no report: (nothing)");
 });

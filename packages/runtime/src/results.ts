@@ -45,3 +45,32 @@ export function parseAcceptance(console: string): AcceptanceReport {
   const firstFailure = failed ? failed.step : missing;
   return { steps, log, done: done !== undefined, passed, ...(passed || !firstFailure ? {} : { firstFailure }) };
 }
+
+/** What `br-criu boot-test --json` prints (and the BootTest stage reads). */
+export interface BootTestJson {
+  readonly passed: boolean;
+  readonly criuCheck: boolean;
+  readonly dumpRestore: boolean;
+  readonly firstFailure: string | null;
+  readonly consoleLog: string | null;
+  readonly steps: readonly StepResult[];
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/**
+ * Reads boot-test's JSON report from a command's stdout. When the command
+ * printed none (QEMU missing, the CLI crashed), the result is a failure that
+ * says so, not a parse error.
+ */
+export function parseBootTestJson(stdout: string): BootTestJson {
+  const start = stdout.indexOf("{");
+  try {
+    if (start === -1) throw new Error("no JSON");
+    const value = JSON.parse(stdout.slice(start)) as Partial<BootTestJson>;
+    if (typeof value.passed !== "boolean" || !Array.isArray(value.steps)) throw new Error("not a boot-test report");
+    return value as BootTestJson;
+  } catch {
+    const excerpt = stdout.trim().split("\n").slice(-3).join(" | ") || "(nothing)";
+    return { passed: false, criuCheck: false, dumpRestore: false, firstFailure: `boot-test printed no report: ${excerpt}`, consoleLog: null, steps: [], timings: {} };
+  }
+}
