@@ -118,3 +118,24 @@ test("the CLI entry point runs as a process and sets the exit code", () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /unknown stack "no-such-stack"/);
 });
+
+test("check-buildroot-config passes on a config that kept every generated option and names the ones lost", async () => {
+  const { renderDefconfig } = await import("@br-criu/generators");
+  const { loadProject, loadStack, resolveStack } = await import("@br-criu/stacks");
+  const project = loadProject(REPO_ROOT);
+  const stack = loadStack(project, "qemu-arm");
+  const defconfig = renderDefconfig(resolveStack(stack), stack.file);
+  const dir = makeProject({});
+  // Buildroot's resolved .config: the defconfig's options plus everything Kconfig added.
+  const resolved = join(dir, "resolved.config");
+  writeFileSync(resolved, `${defconfig}BR2_USE_MMU=y\nBR2_ARM_CPU_ARMV7A=y\n`);
+  const ok = await runCli(["check-buildroot-config", "qemu-arm", "--config", resolved]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^qemu-arm: all \d+ generated Buildroot options kept\n$/);
+  writeFileSync(resolved, defconfig.replace("BR2_PACKAGE_CHECKPOINT_RESTORE=y", "# BR2_PACKAGE_CHECKPOINT_RESTORE is not set").replace('BR2_TARGET_GENERIC_HOSTNAME="br-criu"', 'BR2_TARGET_GENERIC_HOSTNAME="buildroot"'));
+  const lost = await runCli(["check-buildroot-config", "qemu-arm", "--config", resolved]);
+  assert.equal(lost.code, 1);
+  assert.match(lost.stderr, /^stacks\/Pulumi\.qemu-arm\.yaml: the resolved Buildroot configuration \S+ lost generated options:/);
+  assert.match(lost.stderr, /BR2_PACKAGE_CHECKPOINT_RESTORE=y was dropped by Buildroot's Kconfig/);
+  assert.match(lost.stderr, /BR2_TARGET_GENERIC_HOSTNAME is "buildroot", not "br-criu"/);
+});
