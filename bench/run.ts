@@ -5,7 +5,7 @@
  *           (target: under 60 s on 2 cores)
  *   program: evaluate the Pulumi program for all stacks under mocks
  *           (target: under 2 s total)
- *   runtime: x86_64 test kernel build (or cache hit) and QEMU boot-to-result
+ *   runtime: x86_64 and aarch64 test kernel build (or cache hit) and QEMU boot-to-result
  *           time of the CRIU acceptance test (target: under 30 s under TCG)
  */
 import { existsSync, mkdtempSync } from "node:fs";
@@ -63,13 +63,15 @@ async function main() {
   const verify = await time(() => run(["verify-kernel", "--all", "--work", work], { cwd: root, stdout: (t) => (output += t), stderr: (t) => (output += t) }));
   console.log(`kernel: verify-kernel --all (5 stacks): ${(verify.ms / 1000).toFixed(1)} s, exit ${verify.value}`);
 
-  let report = "";
-  const runtimeWork = mkdtempSync(join(tmpdir(), "br-criu-bench-runtime-"));
-  const boot = await time(() => run(["boot-test", "qemu-x86_64", "--json", "--work", runtimeWork], { cwd: root, stdout: (t) => (report += t), stderr: () => undefined }));
-  const parsed = JSON.parse(report) as { passed: boolean; timings: { kernelBuildSeconds?: number; bootToResultSeconds: number } };
-  const build = parsed.timings.kernelBuildSeconds;
-  console.log(`runtime: x86_64 test kernel ${build ? `built in ${build.toFixed(0)} s` : "from cache (delete ~/.cache/br-criu/test-kernels to measure a build)"}`);
-  console.log(`runtime: boot to result under TCG: ${parsed.timings.bootToResultSeconds.toFixed(1)} s (${parsed.passed ? "passed" : "FAILED"}); whole boot-test command ${(boot.ms / 1000).toFixed(1)} s`);
+  for (const stack of ["qemu-x86_64", "qemu-aarch64"]) {
+    let report = "";
+    const runtimeWork = mkdtempSync(join(tmpdir(), "br-criu-bench-runtime-"));
+    const boot = await time(() => run(["boot-test", stack, "--json", "--work", runtimeWork], { cwd: root, stdout: (t) => (report += t), stderr: () => undefined }));
+    const parsed = JSON.parse(report) as { passed: boolean; timings: { kernelBuildSeconds?: number; bootToResultSeconds: number } };
+    const build = parsed.timings.kernelBuildSeconds;
+    console.log(`runtime: ${stack} test kernel ${build ? `built in ${build.toFixed(0)} s` : "from cache (delete ~/.cache/br-criu/test-kernels to measure a build)"}`);
+    console.log(`runtime: ${stack} boot to result under TCG: ${parsed.timings.bootToResultSeconds.toFixed(1)} s (${parsed.passed ? "passed" : "FAILED"}); whole boot-test command ${(boot.ms / 1000).toFixed(1)} s`);
+  }
 }
 
 main().catch((error) => {

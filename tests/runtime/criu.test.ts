@@ -3,7 +3,9 @@
  * from the cache) boots under QEMU TCG with an initramfs holding busybox and
  * Debian's criu 3.17.1; CRIU must check, dump, freeze, restore and resume a
  * live process. Needs linux-source-6.12, qemu-system-x86, busybox-static and
- * criu (Debian packages; .ci/run installs them). Fails, never skips, without.
+ * criu (Debian packages; .ci/run installs them), and for aarch64 the cross
+ * compiler, qemu-system-arm, qemu-user and Debian's arm64 packages. Fails,
+ * never skips, without.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,7 +27,11 @@ interface BootReport {
 }
 
 async function bootTest(...extra: string[]): Promise<{ code: number; report: BootReport; stderr: string }> {
-  const result = await runCli(["boot-test", "qemu-x86_64", "--json", "--work", work, ...extra], REPO_ROOT);
+  return bootTestOf("qemu-x86_64", ...extra);
+}
+
+async function bootTestOf(stack: string, ...extra: string[]): Promise<{ code: number; report: BootReport; stderr: string }> {
+  const result = await runCli(["boot-test", stack, "--json", "--work", work, ...extra], REPO_ROOT);
   return { code: result.code, report: JSON.parse(result.stdout || "{}"), stderr: result.stderr };
 }
 
@@ -59,4 +65,16 @@ test("x86_64 without ADVISE_SYSCALLS: the report shows restore failing on madvis
     ["restore", false],
   ]);
   assert.match([report.steps[3]!.detail, ...report.log].join("\n"), /madvise/i);
+});
+
+test("aarch64 (stretch): the same acceptance on the arm64 test kernel under qemu-system-aarch64, with Debian's arm64 criu", async () => {
+  const { code, report, stderr } = await bootTestOf("qemu-aarch64", "--timeout", "600");
+  assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
+  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), [
+    ["criu-check", true],
+    ["dump", true],
+    ["frozen", true],
+    ["restore", true],
+    ["advance", true],
+  ]);
 });

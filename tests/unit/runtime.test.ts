@@ -2,7 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
-import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, parseBootTestJson } from "@br-criu/runtime";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, parseBootTestJson, resolveInSysroot } from "@br-criu/runtime";
 
 const PASS = [
   "[    0.000000] Linux version 6.12.117",
@@ -64,4 +67,16 @@ test("boot-test reports: JSON after other output, and a missing report is a fail
   assert.equal(missing.criuCheck, false);
   assert.match(missing.firstFailure!, /printed no report: br-criu: internal error: spawn qemu-system-x86_64 ENOENT/);
   assert.equal(parseBootTestJson("").firstFailure, "boot-test printed no report: (nothing)");
+});
+
+test("symlinks inside a foreign sysroot resolve inside it, absolute targets included", () => {
+  const root = mkdtempSync(join(tmpdir(), "br-criu-sysroot-"));
+  mkdirSync(join(root, "lib/aarch64-linux-gnu"), { recursive: true });
+  writeFileSync(join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"), "loader");
+  symlinkSync("/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", join(root, "lib/ld-linux-aarch64.so.1"));
+  symlinkSync("aarch64-linux-gnu/ld-linux-aarch64.so.1", join(root, "lib/relative.so"));
+  assert.equal(resolveInSysroot(root, "/lib/ld-linux-aarch64.so.1"), join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"));
+  assert.equal(resolveInSysroot(root, "/lib/relative.so"), join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"));
+  symlinkSync("loop", join(root, "lib/loop"));
+  assert.throws(() => resolveInSysroot(root, "/lib/loop"), /too many symbolic links/);
 });

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@br-criu/kernel";
-import { buildInitramfs, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
+import { HOST_SYSROOT, buildInitramfs, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo } from "./cli";
 import { EXTERNAL_TREE } from "./generate";
@@ -14,6 +14,11 @@ import { EXTERNAL_TREE } from "./generate";
 /** Test-only kernel options for the stand-in criu 3.17 (see the file's comments). */
 export const STAND_IN_FRAGMENT = "packages/runtime/criu-3.17-stand-in.fragment";
 export const ACCEPTANCE_SCRIPT = `${EXTERNAL_TREE}/board/common/rootfs-overlay/usr/libexec/br-criu/criu-acceptance`;
+
+/** The build machine's architecture in br-criu's names. */
+function hostArch(): string {
+  return process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
+}
 
 export async function bootTest(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, ["--json"], ["--kernel", "--initramfs", "--images", "--fragment", "--log", "--timeout", "--work", "--project"]);
@@ -46,7 +51,8 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
     let initramfs = args.values.get("--initramfs");
     if (initramfs === undefined) {
       initramfs = join(workDir, `${name}-initramfs.cpio`);
-      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT) });
+      const sysroot = board.arch.name === hostArch() ? HOST_SYSROOT : ensureDebianSysroot(board.arch.name, cacheRoot());
+      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot });
     }
     invocation = initramfsBootArgs(board, resolve(io.cwd, kernel), resolve(io.cwd, initramfs));
   }

@@ -64,14 +64,15 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   const outDir = join(options.workDir, `test-kernel-${options.stack}`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  await kernelMake(options.source.dir, outDir, karch, "tinyconfig");
+  const cross = { crossCompile: true };
+  await kernelMake(options.source.dir, outDir, karch, ["tinyconfig"], cross);
   const files = fragments.map((fragment, index) => {
     const file = join(outDir, `fragment-${index}.config`);
     writeFileSync(file, fragment.content);
     return file;
   });
   await mergeFragments(options.source.dir, outDir, files);
-  await kernelMake(options.source.dir, outDir, karch, "olddefconfig");
+  await kernelMake(options.source.dir, outDir, karch, ["olddefconfig"], cross);
   const configText = readFileSync(join(outDir, ".config"), "utf8");
 
   // Every requested option must be in the kernel the test boots.
@@ -85,7 +86,7 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   if (existsSync(cachedImage)) return { image: cachedImage, config: join(cacheDir, "config"), key, built: false, buildSeconds: 0 };
 
   const started = Date.now();
-  await kernelMake(options.source.dir, outDir, karch, `-j${availableParallelism()}`, image.target);
+  await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, image.target], cross);
   const staging = `${cacheDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

@@ -65,14 +65,30 @@ export function kconfigTreeFor(sourceDir: string, karch: string): KconfigTree {
 }
 
 /** `make -C <source> O=<out> ARCH=<karch> <targets...>`; a failure carries the last lines of its output. */
-export async function kernelMake(sourceDir: string, outDir: string, karch: string, ...targets: string[]): Promise<void> {
+export async function kernelMake(sourceDir: string, outDir: string, karch: string, targets: readonly string[], options: { crossCompile?: boolean } = {}): Promise<void> {
+  const env = { ...process.env, ...(options.crossCompile ? crossCompileEnv(karch) : {}) };
   try {
-    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], { maxBuffer: 256 * 1024 * 1024 });
+    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], { maxBuffer: 256 * 1024 * 1024, env });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
     const tail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n");
     throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${tail}`);
   }
+}
+
+/**
+ * Debian's cross compiler for an ARCH other than the build machine's.
+ * Configuring for verification does not use it (Kconfig then probes the host
+ * compiler); test kernels are configured and built with it, so that the
+ * compiler-dependent options the check sees are those of the build.
+ */
+export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; debianPackage: string }>> = {
+  arm64: { prefix: "aarch64-linux-gnu-", debianPackage: "gcc-aarch64-linux-gnu" },
+};
+
+function crossCompileEnv(karch: string): Record<string, string> {
+  const cross = CROSS_COMPILERS[karch];
+  return cross && process.arch !== "arm64" ? { CROSS_COMPILE: cross.prefix } : {};
 }
 
 /** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */
@@ -111,7 +127,7 @@ export async function prepareKconfigTools(sourceDir: string, workDir: string): P
   const toolsDir = join(workDir, "kconfig-tools");
   rmSync(toolsDir, { recursive: true, force: true });
   mkdirSync(toolsDir, { recursive: true });
-  await kernelMake(sourceDir, toolsDir, "x86_64", "allnoconfig");
+  await kernelMake(sourceDir, toolsDir, "x86_64", ["allnoconfig"]);
   return join(toolsDir, "scripts");
 }
 
@@ -136,14 +152,14 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   mkdirSync(outDir, { recursive: true });
   if (options.kconfigTools) await run("cp", ["-a", options.kconfigTools, join(outDir, "scripts")]);
 
-  await kernelMake(sourceDir, outDir, karch, board.kernel.baseConfig);
+  await kernelMake(sourceDir, outDir, karch, [board.kernel.baseConfig]);
   const fragmentFiles = options.fragments.map((fragment, index) => {
     const file = join(outDir, `fragment-${index}-${fragment.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
     writeFileSync(file, fragment.content);
     return file;
   });
   await mergeFragments(sourceDir, outDir, fragmentFiles);
-  await kernelMake(sourceDir, outDir, karch, "olddefconfig");
+  await kernelMake(sourceDir, outDir, karch, ["olddefconfig"]);
   const resolvedText = readFileSync(join(outDir, ".config"), "utf8");
   const resolved = parseConfig(resolvedText, join(outDir, ".config"));
   const tree = kconfigTreeFor(sourceDir, karch);
@@ -196,7 +212,7 @@ async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: str
   const probeFile = join(outDir, "probe-impossible.config");
   writeFileSync(probeFile, writeConfig(probe, { sorted: true }));
   await mergeFragments(options.sourceDir, outDir, [probeFile]);
-  await kernelMake(options.sourceDir, outDir, board.arch.kernelArch, "olddefconfig");
+  await kernelMake(options.sourceDir, outDir, board.arch.kernelArch, ["olddefconfig"]);
   const forced = parseConfig(readFileSync(join(outDir, ".config"), "utf8"));
   // Leave the verified configuration in place for inspection.
   writeFileSync(join(outDir, ".config"), resolvedText);

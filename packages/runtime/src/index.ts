@@ -2,3 +2,4 @@ export * from "./boot-test";
 export * from "./initramfs";
 export * from "./qemu";
 export * from "./results";
+export * from "./sysroot";

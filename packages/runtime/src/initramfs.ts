@@ -8,13 +8,14 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { HOST_SYSROOT, resolveInSysroot, type Sysroot } from "./sysroot";
 
 export interface InitramfsOptions {
   readonly outFile: string;
   /** criu-acceptance, from the BR2_EXTERNAL rootfs overlay. */
   readonly acceptanceScript: string;
-  readonly busybox?: string;
-  readonly criu?: string;
+  /** Where busybox, criu and their libraries come from (the build machine by default). */
+  readonly sysroot?: Sysroot;
 }
 
 /** The ELF program interpreter (PT_INTERP) of a 64-bit little-endian executable. */
@@ -43,14 +44,22 @@ export function elfInterpreter(path: string): string {
   }
 }
 
-/** Shared libraries of an executable, as its own dynamic loader lists them (`ld.so --list`). */
-export function sharedLibraries(executable: string): string[] {
-  const interpreter = elfInterpreter(executable);
-  const listing = execFileSync(interpreter, ["--list", executable], { encoding: "utf8" });
+/**
+ * Shared libraries of an executable (a path inside the sysroot), as its own
+ * dynamic loader lists them (`ld.so --list`, under qemu-user for a foreign
+ * sysroot). Paths are inside the sysroot.
+ */
+export function sharedLibraries(executable: string, sysroot: Sysroot = HOST_SYSROOT): string[] {
+  const onDisk = resolveInSysroot(sysroot.dir, executable);
+  const interpreter = elfInterpreter(onDisk);
+  const loader = resolveInSysroot(sysroot.dir, interpreter);
+  const [command, ...prefix] = [...(sysroot.emulator ?? []), loader];
+  const listing = execFileSync(command!, [...prefix, "--list", onDisk], { encoding: "utf8" });
   const libraries = new Set<string>([interpreter]);
+  const inside = (path: string) => (sysroot.dir !== "/" && path.startsWith(`${sysroot.dir}/`) ? path.slice(sysroot.dir.length) : path);
   for (const line of listing.split("\n")) {
     const match = /=>\s+(\/\S+)\s+\(/.exec(line);
-    if (match) libraries.add(match[1]!);
+    if (match) libraries.add(inside(match[1]!));
   }
   return [...libraries].sort();
 }
@@ -70,8 +79,8 @@ reboot -f
 `;
 
 export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
-  const busybox = options.busybox ?? "/bin/busybox";
-  const criu = options.criu ?? "/usr/sbin/criu";
+  const sysroot = options.sysroot ?? HOST_SYSROOT;
+  const fromSysroot = (path: string) => resolveInSysroot(sysroot.dir, path);
   const root = mkdtempSync(join(tmpdir(), "br-criu-initramfs-"));
   try {
     for (const dir of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "run", "etc", "usr/libexec/br-criu"]) mkdirSync(join(root, dir), { recursive: true });
@@ -80,10 +89,9 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
       copyFileSync(from, join(root, to));
       chmodSync(join(root, to), mode);
     };
-    place(busybox, "bin/busybox");
-    place(criu, "usr/sbin/criu");
-    const libraries = sharedLibraries(criu);
-    for (const library of libraries) place(library, library.slice(1));
+    place(fromSysroot("/bin/busybox"), "bin/busybox");
+    place(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu");
+    for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
     place(options.acceptanceScript, "usr/libexec/br-criu/criu-acceptance");
     writeFileSync(join(root, "init"), INIT, { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
