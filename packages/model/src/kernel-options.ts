@@ -209,44 +209,38 @@ export const portableFeatures: readonly string[] = [
   "iptables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
 ];
 
+/** What booting any initramfs under QEMU needs, whatever the architecture. */
+const initramfsBootOptions: readonly KernelOptionSpec[] = [
+  opt("PRINTK", "kernel messages on the console (tinyconfig turns them off)"),
+  opt("TTY", "console"),
+  opt("BLK_DEV_INITRD", "the test system is an initramfs"),
+  opt("BINFMT_ELF", "runs busybox and criu"),
+  opt("BINFMT_SCRIPT", "runs the #! init and acceptance scripts"),
+  opt("PROC_FS", "mounted at /proc"),
+  opt("SYSFS", "mounted at /sys"),
+  opt("DEVTMPFS", "mounted at /dev"),
+  opt("UNIX98_PTYS", "devpts is mounted at /dev/pts"),
+  opt("TMPFS", "mounted at /tmp, where the dump images go"),
+  opt("FUTEX", "glibc's threads and criu use futexes"),
+  opt("FILE_LOCKING", "busybox and glibc take file locks"),
+];
+
 /**
  * The "minimal CRIU kernel" profile: `tinyconfig` plus only what booting an
- * initramfs under QEMU needs, per architecture; the CRIU options come on top
- * (criuRequiredOptions and the stack's features). Architectures without an
- * entry have no minimal profile yet.
+ * initramfs under QEMU needs, per architecture (the serial console of its
+ * QEMU machine); the CRIU options come on top (criuRequiredOptions and the
+ * stack's features). Architectures without an entry have no minimal profile yet.
  */
 export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
   x86_64: [
     opt("64BIT", "x86_64 kernel"),
-    opt("PRINTK", "kernel messages on the console (tinyconfig turns them off)"),
-    opt("TTY", "console"),
     opt("SERIAL_8250", "the PC's serial port, where QEMU -nographic connects"),
     opt("SERIAL_8250_CONSOLE", "console=ttyS0"),
-    opt("BLK_DEV_INITRD", "the test system is an initramfs"),
-    opt("BINFMT_ELF", "runs busybox and criu"),
-    opt("BINFMT_SCRIPT", "runs the #! init and acceptance scripts"),
-    opt("PROC_FS", "mounted at /proc"),
-    opt("SYSFS", "mounted at /sys"),
-    opt("DEVTMPFS", "mounted at /dev"),
-    opt("UNIX98_PTYS", "devpts is mounted at /dev/pts"),
-    opt("TMPFS", "mounted at /tmp, where the dump images go"),
-    opt("FUTEX", "glibc's threads and criu use futexes"),
-    opt("FILE_LOCKING", "busybox and glibc take file locks"),
+    ...initramfsBootOptions,
   ],
   aarch64: [
-    opt("PRINTK", "kernel messages on the console (tinyconfig turns them off)"),
-    opt("TTY", "console"),
     opt("SERIAL_AMBA_PL011", "the virt machine's PL011 UART, where QEMU -nographic connects"),
     opt("SERIAL_AMBA_PL011_CONSOLE", "console=ttyAMA0"),
-    opt("BLK_DEV_INITRD", "the test system is an initramfs"),
-    opt("BINFMT_ELF", "runs busybox and criu"),
-    opt("BINFMT_SCRIPT", "runs the #! init and acceptance scripts"),
-    opt("PROC_FS", "mounted at /proc"),
-    opt("SYSFS", "mounted at /sys"),
-    opt("DEVTMPFS", "mounted at /dev"),
-    opt("UNIX98_PTYS", "devpts is mounted at /dev/pts"),
-    opt("TMPFS", "mounted at /tmp, where the dump images go"),
-    opt("FUTEX", "glibc's threads and criu use futexes"),
-    opt("FILE_LOCKING", "busybox and glibc take file locks"),
+    ...initramfsBootOptions,
   ],
 };
