@@ -205,8 +205,8 @@ export function findFeature(name: string): CriuFeature | undefined {
 
 /** Features every supported arch and CPU of br-criu can have: the default request. */
 export const portableFeatures: readonly string[] = [
-  "aio", "binfmt-misc", "cgroups", "fanotify", "lazy-pages", "network", "nftables-lock",
-  "iptables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
+  "aio", "binfmt-misc", "cgroups", "fanotify", "iptables-lock", "lazy-pages", "network",
+  "nftables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
 ];
 
 /** What booting any initramfs under QEMU needs, whatever the architecture. */
