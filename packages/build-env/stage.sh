@@ -74,42 +74,38 @@ buildroot-tree)
 	fi
 	echo "buildroot ${tag} ${actual}"
 	;;
-toolchain)
+toolchain|config|kernel-configure|kernel|rootfs|image)
+	# The Buildroot stages: one defconfig argument, the same environment.
 	[ $# -eq 1 ] || usage
 	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	# A toolchain stage always starts a clean build: Buildroot cannot swap a
-	# toolchain, an architecture or itself in an existing output directory.
-	find "${BR_CRIU_OUTPUT}" -mindepth 1 -delete 2>/dev/null || true
-	br_make toolchain "$1"
-	br_make toolchain toolchain
-	;;
-config)
-	[ $# -eq 1 ] || usage
-	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	br_make config "$1"
-	echo "resolved ${BR_CRIU_OUTPUT}/.config"
-	;;
-kernel-configure)
-	[ $# -eq 1 ] || usage
-	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	br_make kernel linux-reconfigure
-	;;
-kernel)
-	[ $# -eq 1 ] || usage
-	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	br_make kernel linux-rebuild
-	;;
-rootfs)
-	[ $# -eq 1 ] || usage
-	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	br_make rootfs target-finalize
-	;;
-image)
-	[ $# -eq 1 ] || usage
-	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	br_make image
-	manifest "${BR_CRIU_OUTPUT}/images" > "${BR_CRIU_OUTPUT}/images/manifest.sha256"
-	cat "${BR_CRIU_OUTPUT}/images/manifest.sha256"
+	defconfig="$1"
+	case "${stage}" in
+	toolchain)
+		# A toolchain stage always starts a clean build: Buildroot cannot swap a
+		# toolchain, an architecture or itself in an existing output directory.
+		find "${BR_CRIU_OUTPUT}" -mindepth 1 -delete 2>/dev/null || true
+		br_make toolchain "${defconfig}"
+		br_make toolchain toolchain
+		;;
+	config)
+		br_make config "${defconfig}"
+		echo "resolved ${BR_CRIU_OUTPUT}/.config"
+		;;
+	kernel-configure)
+		br_make kernel linux-reconfigure
+		;;
+	kernel)
+		br_make kernel linux-rebuild
+		;;
+	rootfs)
+		br_make rootfs target-finalize
+		;;
+	image)
+		br_make image
+		manifest "${BR_CRIU_OUTPUT}/images" > "${BR_CRIU_OUTPUT}/images/manifest.sha256"
+		cat "${BR_CRIU_OUTPUT}/images/manifest.sha256"
+		;;
+	esac
 	;;
 manifest)
 	[ $# -eq 1 ] || usage

@@ -39,7 +39,7 @@ function helpText(paragraphs: readonly string[]): string[] {
     }
     if (line !== "") lines.push(`\t  ${line}`);
   });
-  return ["\thelp", ...lines.map((l) => (l === "" ? "" : l))];
+  return ["\thelp", ...lines];
 }
 
 function armIsas(): ArmIsa[] {

@@ -81,7 +81,7 @@ export function explainSymbol(symbol: string, tree: KconfigTree, resolved: Reado
     if (hidden.length === definition.prompts.length) {
       return `prompt only visible if ${hidden.map((p) => `${formatExpr(p.condition!)} [${blockers(p.condition!, lookup).join(", ")}]`).join(" or ")}`;
     }
-    const forcedBy = entry.selectedBy.filter((s) => lookup(s.symbol) !== undefined && evaluate({ op: "symbol", name: s.symbol }, lookup) > 0);
+    const forcedBy = entry.selectedBy.filter((s) => evaluate({ op: "symbol", name: s.symbol }, lookup) > 0);
     if (forcedBy.length > 0) return `selected by ${forcedBy.map((s) => s.symbol).join(", ")}`;
     return "dependencies are met; the value was limited by a tristate dependency or a range";
   }

@@ -203,11 +203,14 @@ function describeOrigin(finding: OptionFinding): string {
  */
 async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: string, resolvedText: string, tree: KconfigTree): Promise<ImpossibleFeatureCheck[]> {
   const { board } = options;
-  const impossible = board.features.filter((f) => !f.available);
+  // Each feature the model calls impossible here, with the options it would need.
+  const impossible = board.features
+    .filter((status) => !status.available)
+    .map((status) => ({ status, options: criuFeatures.find((f) => f.name === status.name)!.options }));
   if (impossible.length === 0) return [];
   const probe = new Map<string, KconfigValue>();
-  for (const status of impossible) {
-    for (const option of criuFeatures.find((f) => f.name === status.name)!.options) probe.set(`CONFIG_${option.symbol}`, option.value === "y" ? yes : no);
+  for (const { options: featureOptions } of impossible) {
+    for (const option of featureOptions) probe.set(`CONFIG_${option.symbol}`, option.value === "y" ? yes : no);
   }
   const probeFile = join(outDir, "probe-impossible.config");
   writeFileSync(probeFile, writeConfig(probe, { sorted: true }));
@@ -216,16 +219,14 @@ async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: str
   const forced = parseConfig(readFileSync(join(outDir, ".config"), "utf8"));
   // Leave the verified configuration in place for inspection.
   writeFileSync(join(outDir, ".config"), resolvedText);
-  return impossible.map((status) => ({
+  return impossible.map(({ status, options: featureOptions }) => ({
     feature: status.name,
     reason: status.reason ?? "",
-    options: criuFeatures
-      .find((f) => f.name === status.name)!
-      .options.map((option) => {
-        const symbol = `CONFIG_${option.symbol}`;
-        const value = forced.get(symbol);
-        const kept = value !== undefined && value.kind === "tristate" && value.value !== "n";
-        return { symbol, keptWhenForced: kept, explanation: kept ? "kept" : explainSymbol(symbol, tree, forced, board.arch.kernelArch) };
-      }),
+    options: featureOptions.map((option) => {
+      const symbol = `CONFIG_${option.symbol}`;
+      const value = forced.get(symbol);
+      const kept = value !== undefined && value.kind === "tristate" && value.value !== "n";
+      return { symbol, keptWhenForced: kept, explanation: kept ? "kept" : explainSymbol(symbol, tree, forced, board.arch.kernelArch) };
+    }),
   }));
 }

@@ -52,7 +52,7 @@ export function stageInputs(board: ResolvedBoard, source: string, files: StageFi
   const fragments = [renderKernelFragment(board, source), ...board.config.kernelFragments.map((path) => files.kernelFragments[path] ?? "")];
   fragments.forEach((content, index) => {
     for (const [symbol, value] of parseConfig(content, index === 0 ? "linux-criu.fragment" : board.config.kernelFragments[index - 1])) {
-      kernelOptions.set(symbol, value.kind === "tristate" && value.value === "n" ? "n" : formatValue(value));
+      kernelOptions.set(symbol, formatValue(value));
     }
   });
 
