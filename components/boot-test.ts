@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote } from "@br-criu/planner";
+import { shellCommandLine } from "@br-criu/generators";
 import { parseBootTestJson } from "@br-criu/runtime";
 
 export interface BootTestArgs {
@@ -34,7 +34,7 @@ export class BootTest extends pulumi.ComponentResource {
       `${name}-qemu`,
       {
         // The JSON report is the result; the exit status only says pass/fail.
-        create: `${["npx", "--no-install", "tsx", "packages/cli/src/main.ts", "boot-test", args.stack, "--images", args.imagesDir, "--timeout", String(args.timeoutSeconds), "--json"].map(shellQuote).join(" ")} || true`,
+        create: `${shellCommandLine(["npx", "--no-install", "tsx", "packages/cli/src/main.ts", "boot-test", args.stack, "--images", args.imagesDir, "--timeout", String(args.timeoutSeconds), "--json"])} || true`,
         dir: args.repoRoot,
         triggers: [args.image.id],
         logging: "stderr",

@@ -50,7 +50,7 @@ export interface StackOutputs {
 
 export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   const project = loadProject(REPO_ROOT);
-  const board = boardForStack(project, stack, readRawConfig());
+  const board = boardForStack(project, stack, readRawConfig(project, stack));
   const { config } = board;
   const source = stackFilePath(project, stack);
 

@@ -3,31 +3,18 @@
  * the same schema and rules as `npm run plan`, before any resource exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PULUMI_NAMESPACE, resolveBoard, type ResolvedBoard } from "@br-criu/model";
-import { StackError, configKeyTypes, stackFilePath, type Project } from "@br-criu/stacks";
+import { resolveBoard, type ResolvedBoard } from "@br-criu/model";
+import { StackError, decodeStackConfig, stackFilePath, type Project } from "@br-criu/stacks";
 
 /**
- * Reads every `br-criu:` key of the stack. Pulumi keeps config values as
- * strings (structured ones as JSON); each is decoded by its declared type, and
- * a value that does not decode is passed on as text for the schema to reject.
+ * Reads every `br-criu:` key of the stack with the same reader as `npm run
+ * plan` (Pulumi hands the program text; it is decoded by declared type), and
+ * refuses keys of unknown namespaces the same way.
  */
-export function readRawConfig(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): Record<string, unknown> {
-  const types = configKeyTypes();
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(all)) {
-    if (!fullKey.startsWith(`${PULUMI_NAMESPACE}:`)) continue;
-    const key = fullKey.slice(PULUMI_NAMESPACE.length + 1);
-    if (types[key] === "string" || types[key] === undefined) {
-      raw[key] = value;
-      continue;
-    }
-    try {
-      raw[key] = JSON.parse(value);
-    } catch {
-      raw[key] = value;
-    }
-  }
-  return raw;
+export function readRawConfig(project: Project, stack: string, all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): Record<string, unknown> {
+  const { config, problems } = decodeStackConfig(all);
+  if (problems.length > 0) throw new pulumi.RunError(StackError.of(stackFilePath(project, stack), problems).message);
+  return config;
 }
 
 /** The resolved board of the current stack, or a RunError naming the stack file, key, problem and fix. */

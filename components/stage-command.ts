@@ -5,7 +5,8 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { removeContainerCommand, shellQuote, stageCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
+import { shellCommandLine } from "@br-criu/generators";
+import { removeContainerCommand, stageCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
 
 export interface StageCommandArgs {
   readonly runner: pulumi.Input<Runner>;
@@ -54,5 +55,5 @@ export function stageStep(runner: Runner, args: Pick<StageCommandArgs, "paths" |
 
 /** Runs the br-criu CLI from the repository (config and kernel checks). */
 export function brCriu(...words: string[]): string {
-  return ["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words].map(shellQuote).join(" ");
+  return shellCommandLine(["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words]);
 }

@@ -101,7 +101,7 @@ test("diff --since compares a stack with its committed version", async () => {
   git("init", "-q");
   git("-c", "user.name=t", "-c", "user.email=t@t", "add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base");
-  writeFileSync(join(root, "stacks", "Pulumi.b.yaml"), stackYaml({ ...quoted, kernelVersion: '"6.12.92"', rootfsPackages: "[htop]", criuFeatures: "[aio]" }));
+  writeFileSync(join(root, "stacks", "Pulumi.b.yaml"), stackYaml({ ...quoted, kernelVersion: '"6.12.92"', kernelSha256: '"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"', rootfsPackages: "[htop]", criuFeatures: "[aio]" }));
   const result = await runCli(["diff", "b", "--since", "HEAD"], root);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^b: HEAD -> working tree\n/);

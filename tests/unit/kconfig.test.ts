@@ -12,6 +12,7 @@ import {
   tristate,
   verifyResolved,
   writeConfig,
+  unsafeStringReason,
   yes,
   type KconfigValue,
 } from "@br-criu/kconfig";
@@ -79,7 +80,8 @@ test("writes n as 'is not set' and escapes strings", () => {
 const symbolArb = fc.stringMatching(/^CONFIG_[A-Z0-9_]{1,20}$/);
 const valueArb: fc.Arbitrary<KconfigValue> = fc.oneof(
   fc.constantFrom<KconfigValue>(yes, no, tristate("m")),
-  fc.string({ unit: "binary" }).filter((s) => !/[\r\n]/.test(s)).map(text),
+  // What the writer accepts: no control characters, no `$` (make would expand it).
+  fc.string({ unit: "binary" }).filter((s) => unsafeStringReason(s) === undefined).map(text),
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map(int),
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((n) => hex(`0x${n.toString(16)}`)),
 );

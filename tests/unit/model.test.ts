@@ -81,9 +81,9 @@ test("kernel gate: glibc needs Linux 5.13 for PTRACE_GET_RSEQ_CONFIGURATION", ()
   assert.equal(problem!.key, "kernelVersion");
   assert.match(problem!.message, /PTRACE_GET_RSEQ_CONFIGURATION \(Linux 5\.13\)/);
   assert.match(problem!.fix, /GLIBC_TUNABLES=glibc\.pthread\.rseq=0/);
-  assert.equal(resolved({ ...MINIMAL_X86, kernelVersion: "5.13" }).kernel.version, "5.13");
+  assert.equal(resolved({ ...MINIMAL_X86, kernelVersion: "5.13", kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }).kernel.version, "5.13");
   // musl registers no rseq area, so an older kernel is fine for CRIU's rseq needs.
-  assert.equal(resolved({ ...MINIMAL_X86, toolchain: "buildroot", libc: "musl", kernelVersion: "5.10.200" }).kernel.version, "5.10.200");
+  assert.equal(resolved({ ...MINIMAL_X86, toolchain: "buildroot", libc: "musl", kernelVersion: "5.10.200", kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }).kernel.version, "5.10.200");
 });
 
 test("the required set contains the write-up's list and every option has a reason", () => {

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard, type ResolvedBoard } from "@br-criu/model";
-import { containerName, parseBuildRecord, parseComparison, parseManifest, planBuild, removeContainerCommand, shellQuote, stageCommand, stageInputs, type BuildRecord, type StageFiles } from "@br-criu/planner";
+import { shellQuote } from "@br-criu/generators";
+import { containerName, parseBuildRecord, parseComparison, parseManifest, planBuild, removeContainerCommand, stageCommand, stageInputs, type BuildRecord, type StageFiles } from "@br-criu/planner";
 
 const FILES: StageFiles = { kernelFragments: {}, packageFiles: { "checkpoint-restore/checkpoint-restore.mk": "v1" }, overlayFiles: {} };
 const base = { board: "qemu-x86_64", description: "d", arch: "x86_64", criuFeatures: ["aio", "lazy-pages"] };
@@ -39,7 +40,7 @@ test("a kernel-only option change re-runs kernel and image, naming the option", 
 });
 
 test("a kernel version bump re-runs config, kernel and image", () => {
-  const plan = planBuild(built(), inputsOf({ kernelVersion: "6.12.92" }));
+  const plan = planBuild(built(), inputsOf({ kernelVersion: "6.12.92", kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }));
   assert.deepEqual(rerun(plan), ["config", "kernel", "image"]);
   assert.match(plan.stages.kernel.reasons[0]!, /BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE changed: "6\.12\.91" -> "6\.12\.92"/);
 });

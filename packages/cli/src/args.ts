@@ -7,6 +7,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A path the user named cannot be used (missing, unreadable, a file where a directory is needed). */
+export class PathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PathError";
+  }
+}
+
 export interface ParsedArgs {
   readonly positional: readonly string[];
   readonly flags: ReadonlySet<string>;

@@ -1,10 +1,13 @@
 /**
- * br-criu command line: `plan`, `diff` and `generate`. The commands resolve
+ * br-criu command line: plan, diff, generate, verify-kernel,
+ * check-buildroot-config, check-kernel and boot-test. The commands resolve
  * every stack they touch before writing anything, so a bad stack writes
- * nothing.
+ * nothing. Exit codes: 0 fine, 1 a stack or check failed, 2 usage or a path
+ * that cannot be used, 70 an internal error.
  */
-import { join, resolve } from "node:path";
-import { diffConfigs, isEmptyDiff, parseConfig, describeValue, type KconfigValue } from "@br-criu/kconfig";
+import { existsSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { UnsafeValueError, diffConfigs, isEmptyDiff, parseConfig, describeValue, type KconfigValue } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import { planSummary, renderBoardFiles, renderDefconfig, renderKernelFragment } from "@br-criu/generators";
 import {
@@ -19,7 +22,7 @@ import {
   type FileSource,
   type Project,
 } from "@br-criu/stacks";
-import { UsageError, parseArgs, type ParsedArgs } from "./args";
+import { PathError, UsageError, parseArgs, type ParsedArgs } from "./args";
 import { verifyKernel } from "./verify-kernel";
 import { checkBuildrootConfig, checkKernel } from "./check-build";
 import { bootTest } from "./boot-test";
@@ -41,7 +44,8 @@ const USAGE = `usage:
   br-criu check-buildroot-config <stack> --config PATH
   br-criu check-kernel <stack> --tree DIR
   br-criu boot-test <stack> [--kernel PATH --initramfs PATH | --images DIR] [--fragment FILE] [--json] [--log FILE] [--timeout S]
-options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory)`;
+options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory),
+  --debug (stack trace on an internal error)`;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -69,8 +73,17 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr(`br-criu: ${error.message}\n${USAGE}\n`);
       return 2;
     }
+    if (error instanceof PathError) {
+      io.stderr(`br-criu: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof StackError) {
       io.stderr(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof UnsafeValueError) {
+      // The grammars should have refused the value first; the writer refusing it is the second line of defence.
+      io.stderr(`br-criu: refused to write an unsafe value: ${error.message}\n`);
       return 1;
     }
     throw error;
@@ -78,7 +91,24 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 export function openProject(projectFlag: string | undefined, io: CliIo): Project {
-  return loadProject(projectFlag ? resolve(io.cwd, projectFlag) : findProjectRoot(io.cwd));
+  if (projectFlag === undefined) {
+    try {
+      return loadProject(findProjectRoot(io.cwd));
+    } catch (error) {
+      if (error instanceof StackError) throw error;
+      throw new PathError((error as Error).message);
+    }
+  }
+  const root = resolve(io.cwd, projectFlag);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new PathError(`--project ${projectFlag}: no such directory`);
+  return loadProject(root);
+}
+
+/** The directory `--out` names: created when missing, refused when it is a file. */
+function outputDirectory(outFlag: string, io: CliIo): string {
+  const base = resolve(io.cwd, outFlag);
+  if (existsSync(base) && !statSync(base).isDirectory()) throw new PathError(`--out ${outFlag}: is a file, not a directory; name a directory (it is created if missing)`);
+  return base;
 }
 
 export interface ResolvedStack {
@@ -117,18 +147,30 @@ function plan(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, ["--all", "--json"], ["--out", "--project"]);
   const project = openProject(args.values.get("--project"), io);
   const stacks = selectedStacks("plan", args, project);
-  const outDir = args.values.get("--out");
-  if (outDir) {
-    const base = resolve(io.cwd, outDir);
-    for (const { board, file } of stacks) {
-      for (const rendered of renderBoardFiles(board, file)) writeRendered(join(base, rendered.path), rendered);
+  const outFlag = args.values.get("--out");
+  const written: string[] = [];
+  if (outFlag) {
+    const base = outputDirectory(outFlag, io);
+    const rendered = stacks.flatMap(({ board, file }) => renderBoardFiles(board, file));
+    for (const file of rendered) {
+      const target = join(base, file.path);
+      try {
+        writeRendered(target, file);
+      } catch (error) {
+        throw new PathError(`--out ${outFlag}: cannot write ${file.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      written.push(relative(io.cwd, target) || target);
     }
   }
-  if (args.flags.has("--json")) {
+  const json = args.flags.has("--json");
+  if (json) {
     io.stdout(`${JSON.stringify(stacks.map(({ name, file, board }) => planJson(name, file, board)), null, 2)}\n`);
   } else {
     io.stdout(stacks.map(({ board, file }) => planSummary(board, file)).join("\n"));
   }
+  // With --json, stdout stays one JSON document: the list of files goes to stderr.
+  const list = written.map((path) => `wrote ${path}\n`).join("");
+  if (list !== "") (json ? io.stderr : io.stdout)(list);
   return 0;
 }
 

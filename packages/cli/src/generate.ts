@@ -1,12 +1,13 @@
 /**
  * `br-criu generate`: writes every generated file of the repository
- * (Pulumi.yaml, and each stack's defconfig and kernel fragment in the
- * BR2_EXTERNAL tree); `--check` only reports drift.
+ * (Pulumi.yaml, the CRIU package, the kernel hash files, and each stack's
+ * defconfig, kernel fragment and start-qemu.sh in the BR2_EXTERNAL tree);
+ * `--check` only reports drift.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ResolvedBoard } from "@br-criu/model";
-import { defconfigFile, kernelFragmentFile, renderBoardFiles, renderPackageFiles, type RenderedFile } from "@br-criu/generators";
+import { defconfigFile, kernelFragmentFile, renderBoardFiles, renderKernelHashFiles, renderPackageFiles, type RenderedFile } from "@br-criu/generators";
 import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
 
 /** The BR2_EXTERNAL tree, relative to the repository root. */
@@ -41,6 +42,7 @@ export function generate(root: string, stacks: readonly { file: string; board: R
   const wanted = new Map<string, RenderedFile>([[PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }]]);
   const external = (rendered: RenderedFile) => wanted.set(`${EXTERNAL_TREE}/${rendered.path}`, rendered);
   renderPackageFiles().forEach(external);
+  renderKernelHashFiles(stacks).forEach(external);
   for (const { file, board } of stacks) renderBoardFiles(board, file).forEach(external);
   const boards = stacks.map((s) => s.board.config.board);
   const duplicate = boards.find((board, index) => boards.indexOf(board) !== index);

@@ -1,7 +1,6 @@
 /** Machine-readable plan of one stack (`br-criu plan --json`). Key order is fixed. */
-import { formatValue } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
-import { buildrootDefconfigEntries } from "@br-criu/generators";
+import { buildrootDefconfigEntries, formatBuildrootValue } from "@br-criu/generators";
 
 export function planJson(stack: string, file: string, board: ResolvedBoard) {
   return {
@@ -20,7 +19,7 @@ export function planJson(stack: string, file: string, board: ResolvedBoard) {
     criu: board.criu,
     features: board.features,
     kernelOptions: board.kernelOptions,
-    buildroot_defconfig: Object.fromEntries(buildrootDefconfigEntries(board).map((e) => [e.symbol, formatValue(e.value)])),
+    buildroot_defconfig: Object.fromEntries(buildrootDefconfigEntries(board).map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)])),
     warnings: board.warnings,
   };
 }

@@ -42,7 +42,9 @@ export class KconfigParseError extends Error {
 }
 
 const SYMBOL = "[A-Za-z0-9_]+";
-const ASSIGNMENT = new RegExp(`^(${SYMBOL})=(.*)$`);
+const SYMBOL_ONLY = new RegExp(`^${SYMBOL}$`);
+// "s": a value may hold U+2028/U+2029, which "." would not match otherwise.
+const ASSIGNMENT = new RegExp(`^(${SYMBOL})=(.*)$`, "s");
 const NOT_SET = new RegExp(`^# (${SYMBOL}) is not set$`);
 const INT_VALUE = /^-?[0-9]+$/;
 const HEX_VALUE = /^0[xX][0-9a-fA-F]+$/;
@@ -102,27 +104,89 @@ function parseQuoted(raw: string): KconfigValue | undefined {
   return undefined;
 }
 
-/** The right-hand side of `SYMBOL=...` for a value (not used for `n`). */
-export function formatValue(value: KconfigValue): string {
+/** A value a config file cannot carry safely; the writer refuses it rather than write it. */
+export class UnsafeValueError extends Error {
+  constructor(
+    readonly symbol: string,
+    readonly reason: string,
+  ) {
+    super(`${symbol}: ${reason}`);
+    this.name = "UnsafeValueError";
+  }
+}
+
+export interface FormatOptions {
+  /**
+   * Make variable references a string value may contain, written exactly
+   * (e.g. `$(BR2_EXTERNAL_BR_CRIU_PATH)`). Any other `$` is refused: Buildroot's
+   * make includes `.config`, and the kernel's make includes auto.conf, so a
+   * `$(shell ...)` in a value would run.
+   */
+  readonly allowedReferences?: readonly string[];
+}
+
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+function describeCharacterAt(textValue: string, index: number): string {
+  const code = textValue.codePointAt(index)!;
+  return `U+${code.toString(16).toUpperCase().padStart(4, "0")} at position ${index + 1}`;
+}
+
+/**
+ * Why a string cannot be written as a config value (undefined when it can):
+ * a control character (a newline would start a line of its own) or a `$`
+ * that is not one of the allowed references.
+ */
+export function unsafeStringReason(textValue: string, options: FormatOptions = {}): string | undefined {
+  const control = CONTROL_CHARACTER.exec(textValue);
+  if (control) return `control character ${describeCharacterAt(textValue, control.index)} cannot be written in a config file`;
+  let rest = textValue;
+  for (const reference of options.allowedReferences ?? []) rest = rest.split(reference).join("");
+  const dollar = rest.indexOf("$");
+  if (dollar !== -1) {
+    const allowed = options.allowedReferences?.length ? ` (only ${options.allowedReferences.join(", ")} may appear)` : "";
+    return `"$" would be expanded by make when the config is included${allowed}`;
+  }
+  return undefined;
+}
+
+/** Kconfig's string quoting: `"` and `\\` escaped with a backslash. */
+const quoteKconfigString = (textValue: string) => `"${textValue.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+/** The right-hand side of `SYMBOL=...` for a value (not used for `n`); refuses unsafe strings. */
+export function formatValue(value: KconfigValue, options: FormatOptions = {}, symbol = "value"): string {
   switch (value.kind) {
     case "tristate":
     case "int":
     case "hex":
       return value.value;
-    case "string":
-      return `"${value.value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    case "string": {
+      const reason = unsafeStringReason(value.value, options);
+      if (reason !== undefined) throw new UnsafeValueError(symbol, reason);
+      return quoteKconfigString(value.value);
+    }
   }
 }
 
 /** One config line for a symbol: `SYM=value`, or `# SYM is not set` for `n`. */
-export function formatEntry(symbol: string, value: KconfigValue): string {
+export function formatEntry(symbol: string, value: KconfigValue, options: FormatOptions = {}): string {
+  if (!SYMBOL_ONLY.test(symbol)) throw new UnsafeValueError(symbol, "is not a Kconfig symbol (letters, digits and _)");
   if (value.kind === "tristate" && value.value === "n") return `# ${symbol} is not set`;
-  return `${symbol}=${formatValue(value)}`;
+  return `${symbol}=${formatValue(value, options, symbol)}`;
+}
+
+/** A `# ...` comment line; refuses text that would end the comment (a newline or other control character). */
+export function commentLine(textValue: string): string {
+  const control = CONTROL_CHARACTER.exec(textValue);
+  if (control) throw new UnsafeValueError("comment", `control character ${describeCharacterAt(textValue, control.index)} would end the comment line`);
+  return textValue === "" ? "#" : `# ${textValue}`;
 }
 
 /** Human form of a value for reports: `y`, `"text"`, `42`, `0x1f`. */
 export function describeValue(value: KconfigValue | undefined): string {
-  return value === undefined ? "(absent)" : formatValue(value);
+  if (value === undefined) return "(absent)";
+  // Reports show what a resolved config holds, safe or not: JSON escapes control characters.
+  return value.kind === "string" ? (unsafeStringReason(value.value) === undefined ? quoteKconfigString(value.value) : JSON.stringify(value.value)) : value.value;
 }
 
 export function sameValue(a: KconfigValue | undefined, b: KconfigValue | undefined): boolean {
@@ -132,7 +196,7 @@ export function sameValue(a: KconfigValue | undefined, b: KconfigValue | undefin
   return a.value === b.value;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends FormatOptions {
   /** Lines written first, each prefixed with `# `. */
   readonly header?: readonly string[];
   /** Sort symbols by name (byte order) instead of keeping insertion order. */
@@ -143,8 +207,8 @@ export interface WriteOptions {
 export function writeConfig(entries: ReadonlyMap<string, KconfigValue>, options: WriteOptions = {}): string {
   const symbols = [...entries.keys()];
   if (options.sorted) symbols.sort(compareSymbols);
-  const lines = (options.header ?? []).map((line) => (line === "" ? "#" : `# ${line}`));
-  for (const symbol of symbols) lines.push(formatEntry(symbol, entries.get(symbol)!));
+  const lines = (options.header ?? []).map(commentLine);
+  for (const symbol of symbols) lines.push(formatEntry(symbol, entries.get(symbol)!, options));
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 

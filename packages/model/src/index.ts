@@ -4,3 +4,5 @@ export * from "./schema";
 export * from "./resolve";
 export * from "./versions";
 export * from "./buildroot-package";
+export * from "./grammar";
+export * from "./releases";

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
 import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
+import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
 import { atLeast, kernelSeries } from "./versions";
 
 /** One problem with a stack's configuration: which key, what is wrong, how to fix it. */
@@ -61,6 +62,8 @@ export interface ResolvedBoard {
     readonly baseConfig: string;
     readonly dts?: string;
     readonly imageFile: string;
+    /** sha256 of the kernel tarball (from KERNEL_RELEASES or br-criu:kernelSha256). */
+    readonly sha256: string;
   };
   /** Sorted by symbol; empty when CRIU is disabled. */
   readonly kernelOptions: readonly KernelOptionRequest[];
@@ -120,8 +123,10 @@ function problemFromZod(issue: z.core.$ZodIssue): ConfigProblem {
         message: `${describeInput(issue.input)} is not allowed`,
         fix: `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
       };
-    default:
-      return { key, message: issue.message, fix: fixFromDescription(issue.path) };
+    default: {
+      const fix = issue.code === "custom" ? (issue.params as { fix?: unknown } | undefined)?.fix : undefined;
+      return { key, message: issue.message, fix: typeof fix === "string" ? fix : fixFromDescription(issue.path) };
+    }
   }
 }
 
@@ -212,6 +217,7 @@ function applyRules(config: StackConfig): ResolveResult {
   if (toolchain && !atLeast(toolchain.headersVersion, MIN_HEADERS)) {
     problem("kernelVersion", `kernel headers ${toolchain.headersVersion} are older than ${MIN_HEADERS}; CRIU includes linux/rseq.h`, `use kernel ${MIN_HEADERS} or newer`);
   }
+  const kernelSha256 = resolveKernelHash(config, problem);
   const baseConfig = config.kernelBaseConfig ?? arch.defaultKernelDefconfig ?? "defconfig";
   if (arch.name === "arm" && config.kernelDts === undefined) {
     problem("kernelDts", "32-bit arm boards boot with a device tree and none is set", "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9");
@@ -285,6 +291,7 @@ function applyRules(config: StackConfig): ResolveResult {
         baseConfig,
         ...(config.kernelDts === undefined ? {} : { dts: config.kernelDts }),
         imageFile: arch.kernelImageFile,
+        sha256: kernelSha256 ?? "",
       },
       kernelOptions: requests,
       features,
@@ -293,6 +300,33 @@ function applyRules(config: StackConfig): ResolveResult {
       warnings,
     },
   };
+}
+
+/**
+ * The kernel tarball's hash: Buildroot checks every download
+ * (BR2_DOWNLOAD_FORCE_CHECK_HASHES=y), so a release without one cannot build.
+ */
+function resolveKernelHash(config: StackConfig, problem: ReportProblem): string | undefined {
+  const version = config.kernelVersion;
+  const known = KERNEL_RELEASES[version]?.sha256;
+  const tarball = kernelTarball(version);
+  if (known !== undefined && config.kernelSha256 !== undefined && config.kernelSha256 !== known) {
+    problem(
+      "kernelSha256",
+      `${config.kernelSha256} is not the hash br-criu records for ${tarball} (${known}, from ${kernelHashSource(version)})`,
+      "remove br-criu:kernelSha256, or check the value against kernel.org's sha256sums.asc",
+    );
+    return undefined;
+  }
+  if (known === undefined && config.kernelSha256 === undefined) {
+    problem(
+      "kernelVersion",
+      `Linux ${version} has no known tarball hash, and Buildroot refuses downloads without one (BR2_DOWNLOAD_FORCE_CHECK_HASHES=y)`,
+      `set br-criu:kernelSha256 to the sha256 of ${tarball} as published in ${kernelHashSource(version)} (check its signature), or use a release with a recorded hash: ${Object.keys(KERNEL_RELEASES).sort().join(", ")}`,
+    );
+    return undefined;
+  }
+  return known ?? config.kernelSha256;
 }
 
 function resolveToolchain(

@@ -1,8 +1,10 @@
 /**
  * Shell command lines that run a build stage, in the build container or on
  * the host. Pure string building; the Pulumi components pass the result to
- * `command.local.Command`.
+ * `command.local.Command`. Every word goes through the one shell quoting
+ * function of the generators.
  */
+import { shellCommandLine, shellQuote } from "@br-criu/generators";
 
 /** Paths inside the build container (fixed: Buildroot is only reproducible with the same O=). */
 export const CONTAINER_PATHS = {
@@ -40,10 +42,6 @@ export interface StagePaths {
   readonly output: string;
 }
 
-/** POSIX shell quoting for one word. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export function containerName(stack: string, stage: string): string {
   return `br-criu-${stack}-${stage}`.replace(/[^A-Za-z0-9_.-]/g, "-");
@@ -59,7 +57,7 @@ export function stageCommand(runner: Runner, paths: StagePaths, stack: string, s
       ["-v", `${paths.external}:${CONTAINER_PATHS.external}:ro`],
       ["-v", `${paths.output}:${CONTAINER_PATHS.output}`],
     ].flat();
-    return ["docker", "run", "--rm", "--name", containerName(stack, stage), ...mounts, runner.image, stage, ...args].map(shellQuote).join(" ");
+    return shellCommandLine(["docker", "run", "--rm", "--name", containerName(stack, stage), ...mounts, runner.image, stage, ...args]);
   }
   const env = [
     `BR_CRIU_BUILDROOT=${paths.buildroot}`,
@@ -68,7 +66,7 @@ export function stageCommand(runner: Runner, paths: StagePaths, stack: string, s
     `BR2_DL_DIR=${runner.downloadDir}`,
     `BR2_CCACHE_DIR=${runner.ccacheDir}`,
   ];
-  return ["env", ...env, runner.stageScript, stage, ...args].map(shellQuote).join(" ");
+  return shellCommandLine(["env", ...env, runner.stageScript, stage, ...args]);
 }
 
 /**

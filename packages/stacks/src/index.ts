@@ -1,2 +1,3 @@
 export * from "./project-file";
 export * from "./stack-file";
+export * from "./config-reader";

@@ -6,8 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "yaml";
+import { YAMLParseError, parse } from "yaml";
 import { PULUMI_NAMESPACE, resolveBoard, type ConfigProblem, type ResolvedBoard } from "@br-criu/model";
+import { asPulumiText, decodeStackConfig } from "./config-reader";
 import { PROJECT_FILE } from "./project-file";
 
 /** A problem found in one file. */
@@ -21,7 +22,7 @@ export class StackError extends Error {
   readonly problems: readonly FileProblem[];
 
   constructor(problems: readonly FileProblem[]) {
-    super(problems.map(formatProblem).join("\n\n"));
+    super(formatProblems(problems));
     this.name = "StackError";
     this.problems = problems;
   }
@@ -32,7 +33,30 @@ export class StackError extends Error {
 }
 
 function formatProblem(p: FileProblem): string {
-  return `${p.file}: ${p.key ? `${PULUMI_NAMESPACE}:${p.key}: ` : ""}${p.message}. Fix: ${p.fix}.`;
+  const key = p.key === "" ? "" : p.key.includes(":") ? `${p.key}: ` : `${PULUMI_NAMESPACE}:${p.key}: `;
+  return `${p.file}: ${key}${p.message}. Fix: ${p.fix}.`;
+}
+
+/** At most this many paragraphs; a stack with more problems gets "and N more". */
+export const MAX_PROBLEM_PARAGRAPHS = 20;
+
+/**
+ * One paragraph per problem, deduplicated: problems of the same list key
+ * (`criuFeatures[3]`, `criuFeatures[9]`) with the same fix are one
+ * paragraph, the first, saying how many more there were.
+ */
+export function formatProblems(problems: readonly FileProblem[]): string {
+  const groups = new Map<string, { first: FileProblem; count: number }>();
+  for (const problem of problems) {
+    const shape = `${problem.file}\0${problem.key.replace(/\[\d+\]/g, "[]")}\0${problem.fix}`;
+    const group = groups.get(shape);
+    if (group) group.count++;
+    else groups.set(shape, { first: problem, count: 1 });
+  }
+  const paragraphs = [...groups.values()].map(({ first, count }) => formatProblem(first) + (count > 1 ? ` (${count - 1} more like it)` : ""));
+  const shown = paragraphs.slice(0, MAX_PROBLEM_PARAGRAPHS);
+  if (paragraphs.length > shown.length) shown.push(`and ${paragraphs.length - shown.length} more problems.`);
+  return shown.join("\n\n");
 }
 
 export interface Project {
@@ -102,6 +126,13 @@ function parseYaml(textContent: string, file: string): unknown {
   try {
     return parse(textContent);
   } catch (error) {
+    if (error instanceof YAMLParseError && error.code === "DUPLICATE_KEY") {
+      // The error points at the repeated key's line; the key is what stands before its colon.
+      const line = error.linePos?.[0].line;
+      const lineText = line === undefined ? "" : (textContent.split(/\r?\n/)[line - 1] ?? "");
+      const key = /^\s*(?:- )?(["']?)(.+?)\1\s*:(?:\s|$)/.exec(lineText)?.[2] ?? lineText.trim();
+      throw StackError.of(file, [{ key: "", message: `key ${JSON.stringify(key)} appears twice${line ? ` (again at line ${line})` : ""}`, fix: "keep one of the two entries" }]);
+    }
     throw StackError.of(file, [{ key: "", message: `not valid YAML (${(error as Error).message.split("\n")[0]})`, fix: "correct the YAML syntax" }]);
   }
 }
@@ -153,16 +184,12 @@ export function loadStack(project: Project, stack: string, files: FileSource = w
   if (!isRecord(parsed)) throw StackError.of(file, [{ key: "", message: "is not a mapping", fix: "write `config:` with br-criu: keys" }]);
   const rawConfig = parsed["config"] ?? {};
   if (!isRecord(rawConfig)) throw StackError.of(file, [{ key: "", message: "`config` is not a mapping", fix: "write `config:` with br-criu: keys" }]);
-  const config: Record<string, unknown> = { ...project.defaults };
-  for (const [rawKey, value] of Object.entries(rawConfig)) {
-    const separator = rawKey.indexOf(":");
-    if (separator === -1) {
-      config[rawKey] = value;
-    } else if (rawKey.slice(0, separator) === PULUMI_NAMESPACE) {
-      config[rawKey.slice(separator + 1)] = value;
-    }
-    // Keys of other namespaces (providers) are not ours to validate.
-  }
+  // What Pulumi hands the program: project defaults, then the stack's values, all as text.
+  const asPulumi: Record<string, string> = {};
+  for (const [key, value] of Object.entries(project.defaults)) asPulumi[`${PULUMI_NAMESPACE}:${key}`] = asPulumiText(value);
+  for (const [key, value] of Object.entries(rawConfig)) asPulumi[key] = asPulumiText(value);
+  const { config, problems } = decodeStackConfig(asPulumi);
+  if (problems.length > 0) throw StackError.of(file, problems);
   return { name: stack, file, config };
 }
 

@@ -1,0 +1,177 @@
+/**
+ * The value policy: an explicit grammar for every string key of a stack.
+ *
+ * Stack values end up in a Buildroot defconfig (which Buildroot's make
+ * includes, so `$(...)` would run), in kernel fragments (the kernel's make
+ * includes auto.conf the same way) and in generated shell scripts. The
+ * grammars are the first line of defence: every accepted value is plain
+ * printable ASCII from a small alphabet, so no writer ever sees a control
+ * character, a quote, `$`, a backtick or a Unicode look-alike. (The writers
+ * are the second line: they refuse such characters themselves.)
+ *
+ * A refusal names the offending character, by code point, and its position.
+ */
+import { z } from "zod";
+
+/** Why a value is refused, and how to fix it. */
+export interface GrammarViolation {
+  readonly message: string;
+  readonly fix: string;
+}
+
+export interface Grammar {
+  /** What a valid value looks like, for messages: "a relative path such as board/x/extra.fragment". */
+  readonly describe: string;
+  /** Characters a value may hold (a RegExp character class, e.g. `[a-z0-9-]`). */
+  readonly alphabet: RegExp;
+  readonly maxLength: number;
+  /** Rules beyond the alphabet; each returns a message when the value breaks it. */
+  readonly rules?: readonly ((value: string) => string | undefined)[];
+}
+
+/** "U+200B" for a zero-width space: the form messages name characters in. */
+export function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function describeCharacter(character: string): string {
+  const code = character.codePointAt(0)!;
+  const printable = code >= 0x21 && code <= 0x7e;
+  return printable ? `"${character}" (${codePoint(character)})` : codePoint(character);
+}
+
+/** The first problem of a value under a grammar, or undefined when it is valid. */
+export function checkGrammar(grammar: Grammar, value: string): GrammarViolation | undefined {
+  const fix = `write ${grammar.describe}`;
+  if (value.length === 0) return { message: "is empty", fix };
+  let position = 0;
+  for (const character of value) {
+    position++;
+    if (!grammar.alphabet.test(character)) {
+      const code = character.codePointAt(0)!;
+      const kind = code < 0x20 || code === 0x7f ? "control character" : code > 0x7e ? "non-ASCII character" : "character";
+      return { message: `${kind} ${describeCharacter(character)} at position ${position} is not allowed`, fix };
+    }
+  }
+  if (value.length > grammar.maxLength) {
+    return { message: `is ${value.length} characters long; at most ${grammar.maxLength} are allowed`, fix };
+  }
+  for (const rule of grammar.rules ?? []) {
+    const message = rule(value);
+    if (message !== undefined) return { message, fix };
+  }
+  return undefined;
+}
+
+/** A zod string refined by a grammar; the issue carries the fix for the problem message. */
+export function grammarString(grammar: Grammar) {
+  return z.string().superRefine((value, context) => {
+    const violation = checkGrammar(grammar, value);
+    if (violation) context.addIssue({ code: "custom", message: violation.message, params: { fix: violation.fix } });
+  });
+}
+
+const noDotDot = (value: string) => (value.split("/").includes("..") ? `".." is not allowed: the path must stay inside the tree` : undefined);
+const noEmptySegment = (value: string) =>
+  value.startsWith("/") ? "must be relative, not start with /" : value.split("/").includes("") ? "has an empty path segment (// or a trailing /)" : undefined;
+const noLeadingDash = (value: string) => (value.startsWith("-") ? "must not start with -" : undefined);
+
+/** A path relative to the BR2_EXTERNAL tree (kernel fragments, overlays). */
+export const RELATIVE_PATH: Grammar = {
+  describe: "a path relative to the BR2_EXTERNAL tree, from letters, digits, '.', '_', '-' and '/', without '..', e.g. board/qemu-x86_64/extra.fragment",
+  alphabet: /[A-Za-z0-9._/-]/,
+  maxLength: 200,
+  rules: [noEmptySegment, noDotDot, noLeadingDash],
+};
+
+/** An absolute host path (workDir). */
+export const ABSOLUTE_PATH: Grammar = {
+  describe: "an absolute path from letters, digits, '.', '_', '-', '+', '@' and '/', without '..', e.g. /var/cache/br-criu",
+  alphabet: /[A-Za-z0-9._/+@-]/,
+  maxLength: 200,
+  rules: [(value) => (value.startsWith("/") ? undefined : "must be an absolute path (start with /)"), noDotDot],
+};
+
+/** One line of prose (description): printable ASCII, bounded. */
+export const ONE_LINE: Grammar = {
+  describe: "one line of printable ASCII text (no control characters, no Unicode), at most 120 characters",
+  alphabet: /[\x20-\x7e]/,
+  maxLength: 120,
+  rules: [(value) => (value.trim() === value ? undefined : "has leading or trailing spaces")],
+};
+
+/** A lower-case identifier: CPU, FPU, architecture or C library names. */
+export const IDENTIFIER: Grammar = {
+  describe: "a lower-case name from letters, digits, '-', '_' and '.', e.g. cortex-a53",
+  alphabet: /[a-z0-9._-]/,
+  maxLength: 40,
+  rules: [noLeadingDash],
+};
+
+/** A QEMU machine type (without properties). */
+export const QEMU_MACHINE: Grammar = {
+  describe: "a QEMU machine type from lower-case letters, digits, '.', '_' and '-', e.g. virt or pc-q35-9.2",
+  alphabet: /[a-z0-9._-]/,
+  maxLength: 40,
+  rules: [noLeadingDash],
+};
+
+/** An in-tree device tree name such as arm/vexpress-v2p-ca9. */
+export const DEVICE_TREE: Grammar = {
+  describe: "an in-tree device tree name from letters, digits, '.', '_', '-', '+' and '/', without '..', e.g. arm/vexpress-v2p-ca9",
+  alphabet: /[A-Za-z0-9._+/-]/,
+  maxLength: 100,
+  rules: [noEmptySegment, noDotDot, noLeadingDash, (value) => (value.endsWith(".dts") || value.endsWith(".dtb") ? "must not carry a .dts/.dtb suffix" : undefined)],
+};
+
+/** A Docker volume name. */
+export const VOLUME_NAME: Grammar = {
+  describe: "a Docker volume name from letters, digits, '.', '_' and '-', starting with a letter or digit",
+  alphabet: /[A-Za-z0-9._-]/,
+  maxLength: 64,
+  rules: [(value) => (/^[A-Za-z0-9]/.test(value) ? undefined : "must start with a letter or digit")],
+};
+
+/** An RFC 1123 host name label. */
+export const HOSTNAME: Grammar = {
+  describe: "an RFC 1123 host name label: lower-case letters, digits and '-', not starting or ending with '-', at most 63 characters",
+  alphabet: /[a-z0-9-]/,
+  maxLength: 63,
+  rules: [(value) => (value.startsWith("-") || value.endsWith("-") ? "must not start or end with -" : undefined)],
+};
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+/** The ext4 image needs room for busybox, CRIU and its libraries, and image directories. */
+export const MIN_ROOTFS_BYTES = 32 * 1024 ** 2;
+/** Buildroot builds the image in the output directory: beyond this it is a typo, not a board. */
+export const MAX_ROOTFS_BYTES = 64 * 1024 ** 3;
+
+/** Bytes of a size such as 256M, or undefined when it is not one. */
+export function sizeInBytes(value: string): number | undefined {
+  const match = /^([1-9][0-9]{0,7})([KMG])$/.exec(value);
+  return match ? Number(match[1]) * SIZE_UNITS[match[2]!]! : undefined;
+}
+
+/** An image size: a number with K, M or G, within sane bounds. */
+export const IMAGE_SIZE: Grammar = {
+  describe: "a size such as 256M or 1G (a whole number with K, M or G, from 32M to 64G)",
+  alphabet: /[0-9KMG]/,
+  maxLength: 9,
+  rules: [
+    (value) => {
+      const bytes = sizeInBytes(value);
+      if (bytes === undefined) return "is not a whole number followed by K, M or G";
+      if (bytes < MIN_ROOTFS_BYTES) return "is smaller than 32M";
+      if (bytes > MAX_ROOTFS_BYTES) return "is larger than 64G";
+      return undefined;
+    },
+  ],
+};
+
+/** A Buildroot package name such as htop or python-psutil. */
+export const PACKAGE_NAME: Grammar = {
+  describe: "a Buildroot package name from lower-case letters, digits, '.', '_' and '-', e.g. htop",
+  alphabet: /[a-z0-9._-]/,
+  maxLength: 64,
+  rules: [(value) => (/^[a-z0-9]/.test(value) ? undefined : "must start with a letter or digit")],
+};
