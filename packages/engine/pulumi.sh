@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# What `npm run up|preview|destroy -- <stack> [pulumi options]` runs: the
+# pinned Pulumi engine (built by setup.sh on first use) on the project's local
+# file backend (.pulumi-state/, from Pulumi.yaml), with an empty passphrase
+# unless PULUMI_CONFIG_PASSPHRASE is set, no login and no Pulumi Cloud
+# account. The stack is created on first use from stacks/Pulumi.<stack>.yaml.
+set -euo pipefail
+usage="usage: npm run up|preview|destroy -- <stack> [pulumi options]"
+[ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+action=$1 stack=$2
+shift 2
+case $stack in
+'' | -* | *[!A-Za-z0-9_.-]*)
+	echo "br-criu: \"$stack\" is not a stack name (letters, digits, '.', '_', '-'); $usage" >&2
+	exit 2
+	;;
+esac
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ ! -f "$root/stacks/Pulumi.$stack.yaml" ]; then
+	echo "br-criu: stacks/Pulumi.$stack.yaml does not exist; stacks: $(cd "$root/stacks" && ls Pulumi.*.yaml | sed 's/^Pulumi\.//; s/\.yaml$//' | tr '\n' ' ')" >&2
+	exit 2
+fi
+
+bin=$(bash "$root/packages/engine/setup.sh")
+export PATH="$bin:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+cd "$root"
+mkdir -p .pulumi-state
+pulumi stack select "$stack" >/dev/null 2>&1 || pulumi stack init "$stack"
+case $action in
+up) exec pulumi up --yes --stack "$stack" "$@" ;;
+preview) exec pulumi preview --diff --stack "$stack" "$@" ;;
+destroy) exec pulumi destroy --yes --stack "$stack" "$@" ;;
+*)
+	echo "br-criu: unknown action \"$action\"; $usage" >&2
+	exit 2
+	;;
+esac

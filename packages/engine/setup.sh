@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine br-criu runs with, from Go modules (the vendor's
+# download site is not needed): the `pulumi` CLI and its Node.js language host.
+#
+# Each wrapper module in this directory (pulumi/, language-nodejs/) pins one
+# binary: its go.mod and go.sum are the lock file, and its `tool` line names
+# the package to build. Binaries are built once into a cache outside the
+# repository, keyed by the hash of the wrapper's go.mod, go.sum and the Go
+# version, and installed by rename so an interrupted build leaves nothing
+# half-written:
+#   ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/<key>/bin/<binary>
+# Then every binary is linked into ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/bin,
+# the directory the `npm run up/preview/destroy` wrapper puts on PATH.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${BR_CRIU_CACHE:-$HOME/.cache/br-criu}/pulumi
+mkdir -p "$cache/bin"
+
+# The version each binary reports: the CLI checks it against the SDK, and the
+# language host's is informational. Read from the wrapper's own go.mod.
+required_version() {
+	awk -v module="$2" '{ for (i = 1; i < NF; i++) if ($i == module) { print $(i + 1); exit } }' "$1/go.mod"
+}
+
+build() {
+	local wrapper=$1 binary=$2 stamp=$3
+	local key version target staging
+	key=$( (cat "$here/$wrapper/go.mod" "$here/$wrapper/go.sum"; go version) | sha256sum | cut -c1-16)
+	target="$cache/$wrapper-$key"
+	if [ ! -x "$target/bin/$binary" ]; then
+		version=$(required_version "$here/$wrapper" "$stamp")
+		echo "br-criu: building $binary $version (Go module $wrapper, cache key $key); this takes a few minutes once" >&2
+		staging=$(mktemp -d "$cache/.staging-XXXXXX")
+		(cd "$here/$wrapper" && CGO_ENABLED=0 GOBIN="$staging/bin" go install -trimpath \
+			-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" tool)
+		rm -rf "$target"
+		mv "$staging" "$target"
+	fi
+	ln -sfn "$target/bin/$binary" "$cache/bin/$binary"
+}
+
+build pulumi pulumi github.com/pulumi/pulumi/pkg/v3
+build language-nodejs pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3
+"$cache/bin/pulumi" version >&2
+echo "$cache/bin"

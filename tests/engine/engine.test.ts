@@ -1,0 +1,135 @@
+/**
+ * The engine tier: the real Pulumi CLI (built from Go modules by
+ * `npm run setup:pulumi`) and its Node.js language host run the br-criu
+ * program on a scratch copy of the repository, with the project's local file
+ * backend and an empty passphrase.
+ *
+ * What runs here is limited by one missing piece: the command provider
+ * (`pulumi-resource-command`, which every build stage uses) cannot be built
+ * from the Go module proxy (see the README's Pulumi section). So these tests
+ * stop where the program declares its first stage: stack creation on the
+ * relative file backend, how the CLI stores `config set` values and how plan
+ * reads them, Pulumi.yaml's declared types as the engine checks them, and
+ * refusals of bad configuration by the program under the real engine, with
+ * exactly the message `npm run plan` gives.
+ */
+import { before, after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../support/project";
+
+const STACK = "qemu-x86_64";
+let scratch = "";
+let env: NodeJS.ProcessEnv = {};
+
+function engineBin(): string {
+  const setup = spawnSync("bash", [join(REPO_ROOT, "packages/engine/setup.sh")], { encoding: "utf8" });
+  assert.equal(setup.status, 0, `npm run setup:pulumi failed (the engine tier needs it):\n${setup.stderr}`);
+  return setup.stdout.trim();
+}
+
+function pulumi(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync("pulumi", [...args, "--non-interactive"], { cwd: scratch, env, encoding: "utf8", timeout: 300_000 });
+}
+
+function plan(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), [join(scratch, "packages/cli/src/main.ts"), "plan", ...args], { cwd: scratch, encoding: "utf8" });
+}
+
+/** Runs checks with one config value set by the CLI, and restores the stack file's value whatever happens. */
+function withConfig(key: string, value: string, checks: () => void): void {
+  const previous = pulumi("config", "get", key, "--stack", STACK);
+  const set = pulumi("config", "set", key, value, "--stack", STACK);
+  assert.equal(set.status, 0, set.stderr);
+  try {
+    checks();
+  } finally {
+    const restore = previous.status === 0 ? pulumi("config", "set", key, previous.stdout.replace(/\n$/, ""), "--stack", STACK) : pulumi("config", "rm", key, "--stack", STACK);
+    assert.equal(restore.status, 0, restore.stderr);
+  }
+}
+
+const stateListing = (root: string) => (existsSync(join(root, ".pulumi-state")) ? readdirSync(join(root, ".pulumi-state"), { recursive: true }).map(String).sort() : []);
+const repoStateBefore = stateListing(REPO_ROOT);
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), "br-criu-engine-"));
+  // The tracked files as they are in the working tree, and the installed node_modules.
+  const files = spawnSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
+  for (const file of files) if (existsSync(join(REPO_ROOT, file))) cpSync(join(REPO_ROOT, file), join(scratch, file), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(scratch, "node_modules"));
+  mkdirSync(join(scratch, ".pulumi-state"), { recursive: true });
+  const home = join(scratch, ".pulumi-home");
+  env = {
+    ...process.env,
+    PATH: `${engineBin()}:${process.env["PATH"]}`,
+    PULUMI_HOME: home,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_CONFIG_PASSPHRASE: "",
+  };
+});
+
+after(() => {
+  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
+});
+
+test("the CLI is the pinned version and `stack init` uses the relative file backend inside the scratch copy", () => {
+  const version = pulumi("version");
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), `v${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]}`);
+  const init = pulumi("stack", "init", STACK);
+  assert.equal(init.status, 0, init.stderr);
+  assert.ok(existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu", `${STACK}.json`)), stateListing(scratch).join("\n"));
+  assert.deepEqual(stateListing(REPO_ROOT), repoStateBefore, "nothing is written in the repository's .pulumi-state");
+});
+
+test("`config set br-criu:ccache false` is stored as a string, and plan reads it as the boolean false", () => {
+  withConfig("br-criu:ccache", "false", () => {
+    assert.match(readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"), /^ {2}br-criu:ccache: "false"$/m);
+    const planned = plan(STACK, "--json");
+    assert.equal(planned.status, 0, planned.stderr);
+    assert.equal(JSON.parse(planned.stdout)[0].buildroot_defconfig.BR2_CCACHE, "n");
+  });
+});
+
+test("the engine checks Pulumi.yaml's declared types", () => {
+  withConfig("br-criu:ccache", "maybe", () => {
+    const preview = pulumi("preview", "--stack", STACK);
+    assert.notEqual(preview.status, 0);
+    assert.match(preview.stdout + preview.stderr, /configuration key '(br-criu:)?ccache' must be of type 'boolean'/);
+  });
+});
+
+test("`config set br-criu:arch mips`: preview fails with the message plan gives, and no resource exists", () => {
+  withConfig("br-criu:arch", "mips", () => {
+    const planned = plan(STACK);
+    assert.equal(planned.status, 1);
+    const message = planned.stderr.trim();
+    assert.match(message, /^stacks\/Pulumi\.qemu-x86_64\.yaml: br-criu:arch: "mips" is not supported/);
+    const preview = pulumi("preview", "--stack", STACK);
+    assert.notEqual(preview.status, 0);
+    assert.ok((preview.stdout + preview.stderr).includes(message), `preview output lacks plan's message:\n${preview.stdout}\n${preview.stderr}`);
+    const state = pulumi("stack", "export", "--stack", STACK);
+    assert.equal(state.status, 0, state.stderr);
+    assert.deepEqual(JSON.parse(state.stdout).deployment.resources ?? [], []);
+  });
+});
+
+test("a namespace typo set with the CLI is refused by the program under the real engine", () => {
+  withConfig("br-ciru:kernelVersion", "6.12.91", () => {
+    const preview = pulumi("preview", "--stack", STACK);
+    assert.notEqual(preview.status, 0);
+    assert.match(preview.stdout + preview.stderr, /br-ciru:kernelVersion: unknown namespace "br-ciru".*did you mean br-criu:kernelVersion\?/s);
+  });
+});
+
+test("`stack rm` removes the stack from the scratch state", () => {
+  const removed = pulumi("stack", "rm", "--yes", "--stack", STACK);
+  assert.equal(removed.status, 0, removed.stderr);
+  assert.ok(!existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu", `${STACK}.json`)));
+  assert.deepEqual(stateListing(REPO_ROOT), repoStateBefore);
+});
