@@ -14,9 +14,6 @@ import { Rootfs } from "./rootfs";
 import { Toolchain } from "./toolchain";
 import { VerifyReproducible } from "./verify-reproducible";
 
-/** The Buildroot repository the pinned tag comes from. */
-export const BUILDROOT_GIT_URL = "https://gitlab.com/buildroot.org/buildroot.git";
-
 export interface BoardBuildArgs {
   /** Stack name. */
   readonly stack: string;
@@ -73,7 +70,7 @@ export class BoardBuild extends pulumi.ComponentResource {
     const common = { runner: environment.runner, paths, stack, repoRoot, defconfig: defconfigFile(config.board).replace(/^configs\//, "") };
     const tree = new BuildrootTree(
       `${name}-buildroot`,
-      { ...common, url: BUILDROOT_GIT_URL, tag: config.buildrootVersion, commit: config.buildrootCommit, dependsOn: [environment] },
+      { ...common, url: config.buildrootRepository, tag: config.buildrootVersion, commit: config.buildrootCommit, dependsOn: [environment] },
       { parent: this },
     );
     const toolchain = new Toolchain(`${name}-toolchain`, { ...common, inputs: inputs.toolchain, plan: plan.stages.toolchain, epoch: plan.epoch, upstream: [tree.checkout] }, { parent: this });

@@ -1,3 +1,4 @@
+import { shellCommandLine } from "@br-criu/generators";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -56,7 +57,7 @@ export class BuildEnvironment extends pulumi.ComponentResource {
         `${name}-host-check`,
         {
           create: [
-            `mkdir -p '${downloadDir}' '${ccacheDir}'`,
+            shellCommandLine(["mkdir", "-p", downloadDir, ccacheDir]),
             "missing=''; for tool in bash bc bzip2 cpio file g++ gcc git gzip make patch perl python3 rsync sed tar unzip wget which; do command -v \"$tool\" >/dev/null 2>&1 || missing=\"$missing $tool\"; done",
             'if [ -n "$missing" ]; then echo "host mode needs Buildroot\'s host tools; missing:$missing" >&2; exit 1; fi',
             "echo host ready",

@@ -1,3 +1,4 @@
+import { shellQuote } from "@br-criu/generators";
 import * as pulumi from "@pulumi/pulumi";
 import { parseManifest } from "@br-criu/planner";
 import { logStagePlan } from "./log-plan";
@@ -27,7 +28,7 @@ export class Image extends pulumi.ComponentResource {
     logStagePlan(this, "image", args.plan);
     const command = runStage(this, `${name}-make`, "image", {
       ...args,
-      steps: (runner) => [stageStep(runner, args, "image", [args.defconfig]), `printf '%s\\n' "$BR_CRIU_RECORD" > '${args.recordFile}'`],
+      steps: (runner) => [stageStep(runner, args, "image", [args.defconfig]), `printf '%s\\n' "$BR_CRIU_RECORD" > ${shellQuote(args.recordFile)}`],
       triggers: stageTriggers(args.inputs, args.upstream),
       environment: { BR_CRIU_RECORD: args.record },
       dependsOn: args.upstream,

@@ -154,3 +154,13 @@ test("the program entry loads through ts-node, as Pulumi's Node.js runtime loads
   const types = JSON.parse(result.stdout.trim().split("\n").pop()!);
   assert.ok(types.includes("br-criu:build:Kernel") && types.includes("command:local:Command") && types.includes("docker:index/image:Image"), result.stdout);
 });
+
+test("br-criu:buildrootRepository is where the checkout clones from, and part of its triggers", async () => {
+  const mirror = "/srv/mirrors/buildroot.git";
+  const { resources } = await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir(), buildrootRepository: mirror }));
+  const checkout = byName(resources, "qemu-aarch64-buildroot-checkout").inputs;
+  assert.match(checkout["create"], new RegExp(`stage\\.sh buildroot-tree ${mirror.replace(/\./g, "\\.")} 2026\\.02\\.3 [0-9a-f]{40}`));
+  assert.equal(JSON.parse(JSON.stringify(checkout["triggers"]))[0].url, mirror);
+  const upstream = (await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir() }))).resources;
+  assert.match(byName(upstream, "qemu-aarch64-buildroot-checkout").inputs["create"], /buildroot-tree https:\/\/gitlab\.com\/buildroot\.org\/buildroot\.git /);
+});

@@ -190,3 +190,13 @@ test("the recorded CRIU and kernel hashes are the ones the BR2_EXTERNAL hash fil
     for (const [version, release] of Object.entries(KERNEL_RELEASES)) assert.match(content, new RegExp(`^sha256  ${release.sha256}  ${kernelTarball(version)}$`, "m"));
   }
 });
+
+test("br-criu:buildrootRepository takes a URL or a local mirror, never git's ext:: transport or an option", async () => {
+  await refused({ ...quoted, buildrootRepository: '"ext::sh -c touch% /tmp/pwned"' }, "buildrootRepository", /character U\+0020 at position 8 is not allowed/);
+  await refused({ ...quoted, buildrootRepository: '"ext::sh"' }, "buildrootRepository", /must start with https:\/\/, http:\/\/, git:\/\/, ssh:\/\/, file:\/\/\/ or \//);
+  await refused({ ...quoted, buildrootRepository: '"--upload-pack"' }, "buildrootRepository", /must start with https:\/\//);
+  for (const ok of ["/srv/mirrors/buildroot.git", "file:///srv/buildroot", "https://gitlab.com/buildroot.org/buildroot.git"]) {
+    const result = await runCli(["plan", "ok"], makeProject({ ok: stackYaml({ ...quoted, buildrootRepository: `"${ok}"` }) }));
+    assert.equal(result.code, 0, `${ok}: ${result.stderr}`);
+  }
+});

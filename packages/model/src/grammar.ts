@@ -175,3 +175,19 @@ export const PACKAGE_NAME: Grammar = {
   maxLength: 64,
   rules: [(value) => (/^[a-z0-9]/.test(value) ? undefined : "must start with a letter or digit")],
 };
+
+/**
+ * Where Buildroot is cloned from: an https/http/git/ssh URL, a file:// URL or
+ * an absolute path (a local mirror). Other schemes are refused: git's `ext::`
+ * transport runs a command, and a value starting with "-" would be an option
+ * of `git clone`.
+ */
+export const GIT_REPOSITORY: Grammar = {
+  describe: "a git URL (https://, http://, git://, ssh:// or file:///) or an absolute path to a local mirror, from letters, digits and ._/:@+~-",
+  alphabet: /[A-Za-z0-9._/:@+~-]/,
+  maxLength: 300,
+  rules: [
+    (value) => (/^(https?:\/\/[A-Za-z0-9]|git:\/\/[A-Za-z0-9]|ssh:\/\/[A-Za-z0-9]|file:\/\/\/|\/)/.test(value) ? undefined : "must start with https://, http://, git://, ssh://, file:/// or /"),
+    noDotDot,
+  ],
+};

@@ -14,6 +14,7 @@ import { z } from "zod";
 import {
   ABSOLUTE_PATH,
   DEVICE_TREE,
+  GIT_REPOSITORY,
   HOSTNAME,
   IDENTIFIER,
   IMAGE_SIZE,
@@ -30,6 +31,8 @@ import { CRIU_RELEASES, SHA256_PATTERN } from "./releases";
 export const PULUMI_NAMESPACE = "br-criu";
 
 export const DEFAULT_BUILDROOT_VERSION = "2026.02.3";
+/** Buildroot's upstream repository. */
+export const DEFAULT_BUILDROOT_REPOSITORY = "https://gitlab.com/buildroot.org/buildroot.git";
 export const DEFAULT_BUILDROOT_COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a";
 export const DEFAULT_KERNEL_VERSION = "6.12.91";
 export const CRIU_VERSION = "v4.2";
@@ -53,6 +56,7 @@ export const stackConfigSchema = z.strictObject({
   qemuMachine: grammarString(QEMU_MACHINE).optional().describe("QEMU machine the image is started on; the architecture's default when unset."),
   buildrootVersion: z.string().regex(/^\d{4}\.\d{2}(\.\d{1,3})?$/, "must be a Buildroot release such as 2026.02.3").default(DEFAULT_BUILDROOT_VERSION).describe("Buildroot release (git tag) to build with."),
   buildrootCommit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit id").default(DEFAULT_BUILDROOT_COMMIT).describe("Commit the Buildroot tag must resolve to; the checkout is refused otherwise."),
+  buildrootRepository: grammarString(GIT_REPOSITORY).default(DEFAULT_BUILDROOT_REPOSITORY).describe("Git repository Buildroot is cloned from: the upstream URL, or a local mirror (absolute path or file:// URL) for offline builds."),
   toolchain: z.enum(["bootlin", "buildroot"]).default("bootlin").describe("bootlin (external, glibc, stable) or buildroot (internal, built from source)."),
   libc: grammarString(IDENTIFIER).default("glibc").describe("C library: glibc, or musl with the buildroot toolchain."),
   gccVersion: z.string().regex(/^\d{1,2}$/, "must be a gcc major version such as 14").default("14").describe("gcc major version of the buildroot toolchain (the Bootlin stable toolchain is gcc 14)."),
