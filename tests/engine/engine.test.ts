@@ -16,7 +16,7 @@
 import { before, after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/project";
@@ -39,16 +39,16 @@ function plan(...args: string[]): SpawnSyncReturns<string> {
   return spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), [join(scratch, "packages/cli/src/main.ts"), "plan", ...args], { cwd: scratch, encoding: "utf8" });
 }
 
-/** Runs checks with one config value set by the CLI, and restores the stack file's value whatever happens. */
-function withConfig(key: string, value: string, checks: () => void): void {
-  const previous = pulumi("config", "get", key, "--stack", STACK);
-  const set = pulumi("config", "set", key, value, "--stack", STACK);
+/** Runs checks with one config value set by the CLI, and puts the stack file back as it was whatever happens. */
+function withConfig(key: string, value: string, checks: () => void, ...setOptions: string[]): void {
+  const stackFile = join(scratch, "stacks", `Pulumi.${STACK}.yaml`);
+  const before = readFileSync(stackFile, "utf8");
+  const set = pulumi("config", "set", ...setOptions, key, value, "--stack", STACK);
   assert.equal(set.status, 0, set.stderr);
   try {
     checks();
   } finally {
-    const restore = previous.status === 0 ? pulumi("config", "set", key, previous.stdout.replace(/\n$/, ""), "--stack", STACK) : pulumi("config", "rm", key, "--stack", STACK);
-    assert.equal(restore.status, 0, restore.stderr);
+    writeFileSync(stackFile, before);
   }
 }
 
@@ -94,6 +94,22 @@ test("`config set br-criu:ccache false` is stored as a string, and plan reads it
     assert.equal(planned.status, 0, planned.stderr);
     assert.equal(JSON.parse(planned.stdout)[0].buildroot_defconfig.BR2_CCACHE, "n");
   });
+});
+
+test("`config set --path 'br-criu:kernelConfig.ZRAM' y` is stored as a map, and plan renders CONFIG_ZRAM into the fragment", () => {
+  withConfig(
+    "br-criu:kernelConfig.ZRAM",
+    "y",
+    () => {
+      assert.match(readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"), /^ {2}br-criu:kernelConfig:\n {4}ZRAM: "y"$/m);
+      const out = mkdtempSync(join(tmpdir(), "br-criu-engine-plan-"));
+      const planned = plan(STACK, "--out", out);
+      assert.equal(planned.status, 0, planned.stderr);
+      assert.match(readFileSync(join(out, "board", STACK, "linux-criu.fragment"), "utf8"), /^CONFIG_ZRAM=y$/m);
+      rmSync(out, { recursive: true, force: true });
+    },
+    "--path",
+  );
 });
 
 test("the engine checks Pulumi.yaml's declared types", () => {

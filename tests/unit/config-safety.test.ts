@@ -200,3 +200,24 @@ test("br-criu:buildrootRepository takes a URL or a local mirror, never git's ext
     assert.equal(result.code, 0, `${ok}: ${result.stderr}`);
   }
 });
+
+test("br-criu:kernelConfig: options land in the fragment; prefixes, bad values and conflicts with CRIU are refused", async () => {
+  const root = makeProject({ ok: `config:\n  br-criu:board: test-board\n  br-criu:description: test board\n  br-criu:arch: x86_64\n  br-criu:kernelConfig:\n    ZRAM: y\n    NR_CPUS: 4\n    CMDLINE: '"console=ttyS0 quiet"'\n` });
+  const result = await runCli(["plan", "ok", "--out", "out"], root);
+  assert.equal(result.code, 0, result.stderr);
+  const fragment = readFileSync(join(root, "out/board/test-board/linux-criu.fragment"), "utf8");
+  assert.match(fragment, /# The stack's own options \(br-criu:kernelConfig of stacks\/Pulumi\.ok\.yaml\), merged after CRIU's:\nCONFIG_CMDLINE="console=ttyS0 quiet"\nCONFIG_NR_CPUS=4\nCONFIG_ZRAM=y\n$/);
+  // The program gets the map as JSON text from Pulumi and decodes it the same way.
+  const asPulumiHandsIt = { ...pulumiTextOf(loadStack(loadProject(root), "ok").config), "br-criu:kernelConfig": '{"ZRAM":"y","NR_CPUS":"4","CMDLINE":"\\"console=ttyS0 quiet\\""}' };
+  assert.deepEqual(readRawConfig(loadProject(root), "ok", asPulumiHandsIt)["kernelConfig"], { ZRAM: "y", NR_CPUS: "4", CMDLINE: '"console=ttyS0 quiet"' });
+
+  await refused({ ...quoted, kernelConfig: "{CONFIG_ZRAM: y}" }, "kernelConfig", /"CONFIG_ZRAM" carries the CONFIG_ prefix/, /write ZRAM/);
+  await refused({ ...quoted, kernelConfig: "{ZRAM: yes}" }, "kernelConfig.ZRAM", /"yes" is not a kernel option value/);
+  await refused({ ...quoted, kernelConfig: `{CMDLINE: '"$(shell touch /tmp/x)"'}` }, "kernelConfig.CMDLINE", /character U\+0024 at position 2/);
+  await refused({ ...quoted, kernelConfig: "{CHECKPOINT_RESTORE: n}" }, "kernelConfig.CHECKPOINT_RESTORE", /CRIU needs CONFIG_CHECKPOINT_RESTORE=y/, /remove br-criu:kernelConfig\.CHECKPOINT_RESTORE/);
+});
+
+/** A decoded configuration back in the form Pulumi hands a program. */
+function pulumiTextOf(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [`br-criu:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
+}

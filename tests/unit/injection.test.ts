@@ -195,3 +195,23 @@ for (const key of stringKeys) {
     checkGeneratedFiles(accepted);
   });
 }
+
+test("property: hostile br-criu:kernelConfig symbols and values are refused or written as one parsable fragment line", () => {
+  const fragments: string[] = [];
+  fc.assert(
+    fc.property(fc.oneof(hostileString, fc.constantFrom("ZRAM", "NR_CPUS")), fc.oneof(hostileString, hostileString.map((v) => `"${v}"`), fc.constantFrom("y", "m", "4", "0x1f")), (symbol, value) => {
+      const result = resolveBoard({ ...MINIMAL_X86, kernelConfig: { [symbol]: value } });
+      if (!result.ok) {
+        assert.ok(result.problems.every((problem) => problem.key.startsWith("kernelConfig") && problem.message !== "" && problem.fix !== ""), JSON.stringify(result.problems));
+        return;
+      }
+      const fragment = renderBoardFiles(result.board, "stacks/Pulumi.hostile.yaml").find((file) => file.path.endsWith("linux-criu.fragment"))!.content;
+      const parsed = parseConfig(fragment);
+      const [option] = result.board.kernel.extraOptions;
+      assert.deepEqual(parsed.get(`CONFIG_${option!.symbol}`), option!.value);
+      fragments.push(fragment);
+    }),
+    { numRuns: RUNS_PER_KEY },
+  );
+  includeWithMake(fragments);
+});

@@ -109,3 +109,9 @@ test("stage command lines for docker and host", () => {
   assert.equal(containerName("qemu-x86_64", "image"), "br-criu-qemu-x86_64-image");
   assert.equal(removeContainerCommand({ mode: "host", stageScript: "", downloadDir: "", ccacheDir: "" }, "s", "image"), "true");
 });
+
+test("an option of br-criu:kernelConfig re-runs only kernel and image, naming it", () => {
+  const plan = planBuild(built(), inputsOf({ kernelConfig: { ZRAM: "y" } }));
+  assert.deepEqual(rerun(plan), ["kernel", "image"]);
+  assert.deepEqual(plan.stages.kernel.reasons, ["CONFIG_ZRAM added (y)"]);
+});

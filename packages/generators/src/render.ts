@@ -37,6 +37,10 @@ export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
 export function renderKernelFragment(board: ResolvedBoard, source: string): string {
   const lines = generatedHeader(`Kernel options for CRIU ${board.criu.version} on ${board.config.board} (${board.arch.name})`, source);
   for (const entry of kernelFragmentEntries(board)) lines.push("", commentLine(entry.reason), formatEntry(entry.symbol, entry.value));
+  if (board.kernel.extraOptions.length > 0) {
+    lines.push("", commentLine(`The stack's own options (br-criu:kernelConfig of ${source}), merged after CRIU's:`));
+    for (const { symbol, value } of board.kernel.extraOptions) lines.push(formatEntry(`CONFIG_${symbol}`, value));
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -191,3 +191,32 @@ export const GIT_REPOSITORY: Grammar = {
     noDotDot,
   ],
 };
+
+/** A Kconfig symbol without its CONFIG_ prefix, as br-criu:kernelConfig keys are written. */
+export const KCONFIG_SYMBOL = /^[A-Z0-9][A-Z0-9_]{0,63}$/;
+
+/** A kernel option value as Kconfig writes it: a tristate, a number, a hex number or a quoted string. */
+export type KernelConfigValue =
+  | { readonly kind: "tristate"; readonly value: "y" | "m" | "n" }
+  | { readonly kind: "int" | "hex" | "string"; readonly value: string };
+
+/** What a quoted kernel string value may hold (the kernel's make includes auto.conf: no $, no quotes). */
+const KERNEL_STRING = /^[A-Za-z0-9 _./:=,+@%-]{0,200}$/;
+
+/**
+ * A br-criu:kernelConfig value: y, m or n; an integer; a 0x hex number; or a
+ * string in double quotes (`pulumi config set --path 'br-criu:kernelConfig.CMDLINE' '"console=ttyS0"'`).
+ * Numbers may arrive as YAML numbers or as text.
+ */
+export function parseKernelConfigValue(raw: unknown): KernelConfigValue | GrammarViolation {
+  const fix = 'write y, m, n, a whole number, a 0x hex number, or a string in double quotes from letters, digits, spaces and _./:=,+@%-, e.g. "console=ttyS0"';
+  const value = typeof raw === "number" && Number.isSafeInteger(raw) ? String(raw) : raw;
+  if (typeof value !== "string") return { message: `expected text or a whole number, got ${typeof raw}`, fix };
+  if (value === "y" || value === "m" || value === "n") return { kind: "tristate", value };
+  if (/^-?[0-9]{1,19}$/.test(value)) return { kind: "int", value };
+  if (/^0x[0-9a-fA-F]{1,16}$/.test(value)) return { kind: "hex", value };
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"') && KERNEL_STRING.test(value.slice(1, -1))) return { kind: "string", value: value.slice(1, -1) };
+  const bad = [...value].findIndex((character) => !/[A-Za-z0-9 _./:=,+@%"-]/.test(character));
+  const where = bad === -1 ? "" : ` (character ${codePoint([...value][bad]!)} at position ${bad + 1})`;
+  return { message: `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)} is not a kernel option value${where}`, fix };
+}

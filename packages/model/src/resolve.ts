@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
 import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
+import { parseKernelConfigValue, type KernelConfigValue } from "./grammar";
 import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
 import { atLeast, kernelSeries } from "./versions";
 
@@ -64,6 +65,8 @@ export interface ResolvedBoard {
     readonly imageFile: string;
     /** sha256 of the kernel tarball (from KERNEL_RELEASES or br-criu:kernelSha256). */
     readonly sha256: string;
+    /** The stack's own options (br-criu:kernelConfig), sorted by symbol, after CRIU's in the fragment. */
+    readonly extraOptions: readonly { readonly symbol: string; readonly value: KernelConfigValue }[];
   };
   /** Sorted by symbol; empty when CRIU is disabled. */
   readonly kernelOptions: readonly KernelOptionRequest[];
@@ -274,6 +277,7 @@ function applyRules(config: StackConfig): ResolveResult {
     problem("verifyReproducible", "the double-build check needs buildMode: docker (both builds must use the same output path)", "set br-criu:buildMode: docker or br-criu:verifyReproducible: false");
   }
 
+  const extraOptions = resolveKernelConfig(config, requests, problem);
   if (problems.length > 0 || !toolchain) return { ok: false, problems };
   requests.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   const makeVars: Record<string, string> = { ARCH: arch.criuArch };
@@ -292,6 +296,7 @@ function applyRules(config: StackConfig): ResolveResult {
         ...(config.kernelDts === undefined ? {} : { dts: config.kernelDts }),
         imageFile: arch.kernelImageFile,
         sha256: kernelSha256 ?? "",
+        extraOptions,
       },
       kernelOptions: requests,
       features,
@@ -300,6 +305,26 @@ function applyRules(config: StackConfig): ResolveResult {
       warnings,
     },
   };
+}
+
+/**
+ * The stack's own kernel options. One that CRIU requires with another value
+ * is refused (CRIU would lose it); one CRIU already sets the same way is not
+ * written twice.
+ */
+function resolveKernelConfig(config: StackConfig, criuRequests: readonly KernelOptionRequest[], problem: ReportProblem): ResolvedBoard["kernel"]["extraOptions"] {
+  const extra: { symbol: string; value: KernelConfigValue }[] = [];
+  for (const symbol of Object.keys(config.kernelConfig ?? {}).sort()) {
+    // The schema has validated every value.
+    const value = parseKernelConfigValue(config.kernelConfig![symbol]) as KernelConfigValue;
+    const criu = criuRequests.find((request) => request.symbol === symbol);
+    if (criu === undefined) {
+      extra.push({ symbol, value });
+    } else if (value.kind !== "tristate" || value.value !== criu.value) {
+      problem(`kernelConfig.${symbol}`, `CRIU needs CONFIG_${symbol}=${criu.value} (${criu.reason})`, `remove br-criu:kernelConfig.${symbol}, or turn off the CRIU feature that needs it`);
+    }
+  }
+  return extra;
 }
 
 /**

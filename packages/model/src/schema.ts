@@ -15,6 +15,8 @@ import {
   ABSOLUTE_PATH,
   DEVICE_TREE,
   GIT_REPOSITORY,
+  KCONFIG_SYMBOL,
+  parseKernelConfigValue,
   HOSTNAME,
   IDENTIFIER,
   IMAGE_SIZE,
@@ -65,6 +67,28 @@ export const stackConfigSchema = z.strictObject({
   kernelSha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits").optional().describe("sha256 of linux-<kernelVersion>.tar.xz, for a kernel release br-criu has no hash for (from kernel.org's sha256sums.asc)."),
   kernelBaseConfig: z.string().regex(/^[A-Za-z0-9_.-]+_defconfig$|^defconfig$|^tinyconfig$/, "must be an in-tree *_defconfig, defconfig or tinyconfig").optional().describe("Kernel base config: an in-tree *_defconfig, defconfig (arch default) or tinyconfig; the architecture's default when unset."),
   kernelFragments: z.array(relativePath).max(32).default([]).describe("Extra kernel config fragments, relative to the BR2_EXTERNAL tree, merged after the CRIU fragment."),
+  kernelConfig: z
+    .record(
+      z.string(),
+      z.unknown().superRefine((value, context) => {
+        const parsed = parseKernelConfigValue(value);
+        if ("message" in parsed) context.addIssue({ code: "custom", message: parsed.message, params: { fix: parsed.fix } });
+      }),
+    )
+    .superRefine((options, context) => {
+      // Symbols are checked here: zod does not report refinements of record keys.
+      for (const symbol of Object.keys(options)) {
+        if (KCONFIG_SYMBOL.test(symbol) && !symbol.startsWith("CONFIG_")) continue;
+        const prefixed = symbol.startsWith("CONFIG_");
+        context.addIssue({
+          code: "custom",
+          message: prefixed ? `${JSON.stringify(symbol)} carries the CONFIG_ prefix` : `${JSON.stringify(symbol.slice(0, 80))} is not a Kconfig symbol`,
+          params: { fix: prefixed ? `write ${symbol.slice("CONFIG_".length)}` : "use the symbol's name without CONFIG_: upper-case letters, digits and _, e.g. ZRAM" },
+        });
+      }
+    })
+    .optional()
+    .describe("Extra kernel options merged into the board's generated fragment: SYMBOL (without CONFIG_) -> y, m, n, a number or a quoted string, e.g. pulumi config set --path 'br-criu:kernelConfig.ZRAM' y."),
   kernelDts: grammarString(DEVICE_TREE).optional().describe("In-tree device tree (e.g. arm/vexpress-v2p-ca9) for boards that boot with one."),
   criuEnabled: z.boolean().default(true).describe("Build CRIU into the image and configure the kernel for it."),
   criuVersion: z

@@ -44,13 +44,14 @@ export function projectConfigDeclarations(): { declared: Record<string, ConfigDe
   const optional: Record<string, string> = {};
   for (const key of Object.keys(schema.properties).sort()) {
     const property = schema.properties[key]!;
-    if (!property.type || !PULUMI_TYPES.has(property.type)) {
-      throw new Error(`schema key ${key}: type ${property.type} cannot be declared in Pulumi.yaml (string, boolean, integer, array)`);
-    }
     const description = property.enum ? `${property.description} One of: ${property.enum.join(", ")}.` : property.description ?? "";
+    // Optional keys are listed, not declared, so maps (kernelConfig) may be among them.
     if (!required.has(key) && property.default === undefined) {
       optional[key] = description;
       continue;
+    }
+    if (!property.type || !PULUMI_TYPES.has(property.type)) {
+      throw new Error(`schema key ${key}: type ${property.type} cannot be declared in Pulumi.yaml (string, boolean, integer, array)`);
     }
     declared[key] = {
       type: property.type as ConfigDeclaration["type"],
