@@ -221,3 +221,10 @@ test("br-criu:kernelConfig: options land in the fragment; prefixes, bad values a
 function pulumiTextOf(config: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [`br-criu:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
 }
+
+test("diff with a hostile value is a refusal naming the key, not an internal error", async () => {
+  const root = makeProject({ a: stackYaml(quoted), b: stackYaml({ ...quoted, description: '"two\\nlines"' }) });
+  const result = await runCli(["diff", "a", "b"], root);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^stacks\/Pulumi\.b\.yaml: br-criu:description: control character U\+000A at position 4/);
+});
