@@ -72,7 +72,7 @@ for (const stack of stacks) {
     assert.equal(byName(resources, `${stack}-toolchain-make`).inputs["triggers"][1], 0, "epoch 0 on a first build");
 
     assert.equal(outputs["board"], stack);
-    assert.equal(outputs["criuVersion"], "v4.2");
+    assert.equal(outputs["criuVersion"], "v4.2.1");
     assert.equal(outputs["kernelVersion"], "6.12.91");
     assert.equal(outputs["buildrootCommit"], "679b9ead7620bbf193620d1ebf56f53c1764d37a");
     assert.match(String(outputs["inputsHash"]), /^[0-9a-f]{64}$/);

@@ -108,9 +108,10 @@ test("the .mk enables every required kernel option and names CRIU's archive and 
   const mk = read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.mk`);
   const fixups = [...mk.matchAll(/KCONFIG_ENABLE_OPT,CONFIG_([A-Z0-9_]+)\)/g)].map((m) => m[1]);
   assert.deepEqual(fixups.sort(), criuRequiredOptions.map((o) => o.symbol).sort());
-  assert.match(mk, /^CHECKPOINT_RESTORE_VERSION = v4\.2$/m);
-  assert.match(mk, /^CHECKPOINT_RESTORE_SITE = https:\/\/github\.com\/checkpoint-restore\/criu\.git$/m);
-  assert.match(mk, /^CHECKPOINT_RESTORE_SITE_METHOD = git$/m);
+  assert.match(mk, /^CHECKPOINT_RESTORE_VERSION = 4\.2\.1$/m);
+  assert.match(mk, /^CHECKPOINT_RESTORE_SOURCE = criu_\$\(CHECKPOINT_RESTORE_VERSION\)\.orig\.tar\.xz$/m);
+  assert.match(mk, /^CHECKPOINT_RESTORE_SITE = https:\/\/snapshot\.debian\.org\/archive\/debian\/\d{8}T\d{6}Z\/pool\/main\/c\/criu$/m);
+  assert.doesNotMatch(mk, /_SITE_METHOD/);
   assert.match(mk, /install-criu install-lib install-compel/);
   assert.doesNotMatch(mk, /libaio/, "libaio is only for CRIU's test suite");
 });
@@ -128,7 +129,7 @@ function hashes(path: string): Map<string, string> {
 
 test("hash files: CRIU archive and licence files, and every stack's kernel release", () => {
   const criu = hashes(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.hash`);
-  assert.deepEqual([...criu.keys()].sort(), ["COPYING", "checkpoint-restore-v4.2-git4.tar.gz", "images/LICENSE"]);
+  assert.deepEqual([...criu.keys()].sort(), ["COPYING", "criu_4.2.1.orig.tar.xz", "images/LICENSE"]);
   assert.match(read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.hash`), /^# Locally calculated/m);
   for (const pkg of ["linux", "linux-headers"]) {
     const kernel = hashes(`patches/${pkg}/${pkg}.hash`);

@@ -6,3 +6,4 @@ export * from "./br2-package";
 export * from "./qemu";
 export * from "./kernel-hashes";
 export * from "./writers";
+export * from "./criu-recipe";

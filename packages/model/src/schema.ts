@@ -28,7 +28,7 @@ import {
   grammarString,
 } from "./grammar";
 import { FEATURE_NAMES, portableFeatures } from "./kernel-options";
-import { CRIU_RELEASES, SHA256_PATTERN } from "./releases";
+import { CRIU_RELEASES, CRIU_VERSION, SHA256_PATTERN } from "./releases";
 
 export const PULUMI_NAMESPACE = "br-criu";
 
@@ -37,7 +37,6 @@ export const DEFAULT_BUILDROOT_VERSION = "2026.02.3";
 export const DEFAULT_BUILDROOT_REPOSITORY = "https://gitlab.com/buildroot.org/buildroot.git";
 export const DEFAULT_BUILDROOT_COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a";
 export const DEFAULT_KERNEL_VERSION = "6.12.91";
-export const CRIU_VERSION = "v4.2";
 
 const slug = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const relativePath = grammarString(RELATIVE_PATH);
@@ -102,7 +101,7 @@ export const stackConfigSchema = z.strictObject({
           ? `CRIU ${JSON.stringify(version)} has a recorded hash, but the BR2_EXTERNAL tree packages ${CRIU_VERSION}`
           : `CRIU ${JSON.stringify(version)} has no recorded tarball hash (Buildroot refuses downloads without one: BR2_DOWNLOAD_FORCE_CHECK_HASHES=y)`,
         params: {
-          fix: `remove br-criu:criuVersion (br-criu packages ${CRIU_VERSION}); to package another release, add it with the sha256 of its tarball to CRIU_RELEASES in packages/model/src/releases.ts and to checkpoint-restore.hash, set CRIU_VERSION, then run npm run generate`,
+          fix: `remove br-criu:criuVersion (br-criu packages ${CRIU_VERSION}); to package another release, add it with the sha256 of its tarball to CRIU_RELEASES in packages/model/src/releases.ts, set CRIU_VERSION there, then run npm run generate`,
         },
       });
     })

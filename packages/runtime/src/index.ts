@@ -3,3 +3,4 @@ export * from "./initramfs";
 export * from "./qemu";
 export * from "./results";
 export * from "./sysroot";
+export * from "./criu-package";

@@ -6,8 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, posix, relative } from "node:path";
 
 export interface Sysroot {
   /** "/" for the build machine. */
@@ -18,13 +18,16 @@ export interface Sysroot {
 
 export const HOST_SYSROOT: Sysroot = { dir: "/" };
 
-/** Debian architecture names and their qemu-user binaries, for foreign test systems. */
-export const FOREIGN_ARCHES: Readonly<Record<string, { debianArch: string; qemuUser: string }>> = {
-  aarch64: { debianArch: "arm64", qemuUser: "qemu-aarch64" },
+/** Debian's name of each architecture, its GNU triplet and its qemu-user binary. */
+export const DEBIAN_ARCHES: Readonly<Record<string, { debianArch: string; triplet: string; qemuUser: string }>> = {
+  aarch64: { debianArch: "arm64", triplet: "aarch64-linux-gnu", qemuUser: "qemu-aarch64" },
+  arm: { debianArch: "armhf", triplet: "arm-linux-gnueabihf", qemuUser: "qemu-arm" },
+  powerpc64le: { debianArch: "ppc64el", triplet: "powerpc64le-linux-gnu", qemuUser: "qemu-ppc64le" },
+  x86_64: { debianArch: "amd64", triplet: "x86_64-linux-gnu", qemuUser: "qemu-x86_64" },
 };
 
 /** The packages a test system is unpacked from: criu and busybox-static with their libraries. */
-const ROOT_PACKAGES = ["criu", "busybox-static"];
+const TEST_SYSTEM_PACKAGES = ["criu", "busybox-static"];
 
 /** A path inside the sysroot with every symlink resolved inside it (absolute targets stay inside). */
 export function resolveInSysroot(sysroot: string, path: string): string {
@@ -45,25 +48,67 @@ function run(command: string, args: readonly string[]): string {
 
 /**
  * Unpacks Debian's criu and busybox-static for `arch` with the library
- * packages they depend on, once per exact set of .deb files (keyed by the
- * download URIs and their sha256 sums), into <cache>/debian-sysroot/.
- * Needs `dpkg --add-architecture <arch>` and `apt-get update` (.ci/run does both).
+ * packages they depend on (see unpackDebianPackages), as a test system run
+ * with qemu-user.
  */
 export function ensureDebianSysroot(arch: string, cache: string): Sysroot {
-  const foreign = FOREIGN_ARCHES[arch];
-  if (!foreign) throw new Error(`no Debian test system for ${arch}; known: ${Object.keys(FOREIGN_ARCHES).join(", ")}`);
-  const { debianArch, qemuUser } = foreign;
-  if (!run("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debianArch)) {
-    throw new Error(`Debian's ${debianArch} packages are not available: run (as root) dpkg --add-architecture ${debianArch} && apt-get update`);
+  // Only libraries join criu and busybox: the test system needs no tools or interpreters.
+  const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, /^(lib|criu|busybox)/);
+  return { dir: root, emulator: [debianArch(arch).qemuUser, "-L", root] };
+}
+
+function debianArch(arch: string): (typeof DEBIAN_ARCHES)[string] {
+  const known = DEBIAN_ARCHES[arch];
+  if (!known) throw new Error(`no Debian architecture for ${arch}; known: ${Object.keys(DEBIAN_ARCHES).join(", ")}`);
+  return known;
+}
+
+/** Changes to how a sysroot is laid out; part of its cache key, so old caches are rebuilt. */
+const SYSROOT_LAYOUT = "relative-symlinks";
+
+/**
+ * Absolute symlinks point at the build machine once unpacked
+ * (/lib64/ld64.so.2 -> /lib/powerpc64le-linux-gnu/ld64.so.2): make them
+ * relative, so that they resolve inside the sysroot for the linker and qemu -L.
+ */
+function relativizeSymlinks(root: string, dir = root): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) {
+      const target = readlinkSync(path);
+      if (!target.startsWith("/")) continue;
+      rmSync(path);
+      symlinkSync(relative(dir, join(root, target)) || ".", path);
+    } else if (entry.isDirectory()) {
+      relativizeSymlinks(root, path);
+    }
   }
-  const roots = ROOT_PACKAGES.map((name) => `${name}:${debianArch}`);
+}
+
+/**
+ * Unpacks Debian packages of `arch` and everything they depend on into a
+ * directory, once per exact set of .deb files (keyed by the download URIs
+ * and their sha256 sums), under <cache>/debian-sysroot/; returns the root.
+ * Unpacking, not installing: packages of several architectures need not be
+ * co-installable (libnet1-dev is not), and the machine stays as it was.
+ * Needs `dpkg --add-architecture <arch>` and `apt-get update` (npm run setup does both).
+ */
+export function unpackDebianPackages(arch: string, rootPackages: readonly string[], cache: string, include: RegExp = /./): string {
+  const debian = debianArch(arch).debianArch;
+  const native = run("dpkg", ["--print-architecture"]).trim();
+  if (debian !== native && !run("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
+    throw new Error(`Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`);
+  }
+  const roots = rootPackages.map((name) => `${name}:${debian}`);
+  // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
   const closure = run("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
     .split("\n")
-    .filter((line) => new RegExp(`^(lib|criu|busybox)\\S*:${debianArch}$`).test(line));
+    .map((line) => (debian === native && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
+    .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
   const packages = [...new Set(closure)].sort();
   const uris = run("apt-get", ["download", "--print-uris", ...packages]).trim().split("\n").sort();
-  const key = createHash("sha256").update(uris.join("\n")).digest("hex").slice(0, 24);
-  const dir = join(cache, "debian-sysroot", `${debianArch}-${key}`);
+  const key = createHash("sha256").update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`).digest("hex").slice(0, 24);
+  const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
   if (!existsSync(join(dir, ".br-criu-complete"))) {
     const staging = `${dir}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
@@ -71,15 +116,15 @@ export function ensureDebianSysroot(arch: string, cache: string): Sysroot {
     try {
       execFileSync("apt-get", ["download", "-q", ...packages], { cwd: join(staging, "debs"), stdio: ["ignore", "ignore", "pipe"] });
     } catch (error) {
-      throw new Error(`apt-get download of Debian's ${debianArch} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`);
+      throw new Error(`apt-get download of Debian's ${debian} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`);
     }
     mkdirSync(join(staging, "root"));
     for (const deb of readdirSync(join(staging, "debs")).sort()) execFileSync("dpkg", ["-x", join(staging, "debs", deb), join(staging, "root")]);
+    relativizeSymlinks(join(staging, "root"));
     writeFileSync(join(staging, ".br-criu-complete"), `${uris.join("\n")}\n`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dirname(dir), { recursive: true });
     renameSync(staging, dir);
   }
-  const root = join(dir, "root");
-  return { dir: root, emulator: [qemuUser, "-L", root] };
+  return join(dir, "root");
 }

@@ -1,0 +1,185 @@
+/**
+ * The checkpoint-restore package's recipe run for real, outside Buildroot:
+ * the same tarball (checked against the recorded hash), the same pre-build
+ * step, make variables and install targets as the generated .mk (read from
+ * CRIU_MAKE_RECIPE, not retyped), with Buildroot's variables given the
+ * values a Debian build machine has:
+ *
+ * - $(TARGET_CROSS): a directory of compiler wrappers that add --sysroot and
+ *   the board's CPU flags, as Buildroot's toolchain wrapper does;
+ * - the target's libraries: Debian's -dev packages of that architecture,
+ *   unpacked into a sysroot; pkg-config looks there (PKG_CONFIG_SYSROOT_DIR
+ *   and PKG_CONFIG_LIBDIR, as Buildroot's pkgconf wrapper does);
+ * - $(HOST_DIR): /usr (Debian's protoc, protoc-gen-c and python3).
+ *
+ * Builds are cached under <cache>/criu-build/<arch>-<key>/, keyed by the
+ * tarball's hash, the substituted variables, the sysroot and the compiler.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
+import { CRIU_MAKE_RECIPE, substituteBuildrootVariables, type MakeVariable } from "@br-criu/generators";
+import { DEBIAN_ARCHES, unpackDebianPackages } from "./sysroot";
+
+/** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
+export const CRIU_BUILD_PACKAGES = ["libbsd-dev", "libcap-dev", "libnet1-dev", "libnl-3-dev", "libnl-route-3-dev", "libprotobuf-c-dev", "uuid-dev"];
+
+/** ELF e_machine of each architecture, to check what was built. */
+const ELF_MACHINE: Readonly<Record<string, number>> = { x86_64: 62, aarch64: 183, arm: 40, powerpc64le: 21 };
+/** ARM EABI flag: hard-float calling convention (EF_ARM_ABI_FLOAT_HARD). */
+const EF_ARM_ABI_FLOAT_HARD = 0x400;
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+
+function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync(command, args, { ...options, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/**
+ * The packaged CRIU tarball, from Debian's archive: `apt-get source
+ * --download-only criu=<debian version>` with an apt configuration of our own
+ * (unstable's source index, its lists in the cache; the machine's sources
+ * are not touched). Refused unless its sha256 is the recorded one.
+ */
+export function ensureCriuTarball(cache: string): string {
+  const release = CRIU_RELEASES[CRIU_VERSION]!;
+  const dir = join(cache, "criu-source", release.sha256);
+  const tarball = join(dir, release.tarball);
+  if (existsSync(tarball)) return tarball;
+  const aptDir = join(cache, "debian-unstable");
+  mkdirSync(join(aptDir, "lists", "partial"), { recursive: true });
+  writeFileSync(join(aptDir, "sources.list"), "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main\n");
+  const apt = [
+    "-o", `Dir::Etc::sourcelist=${join(aptDir, "sources.list")}`,
+    "-o", "Dir::Etc::sourceparts=-",
+    "-o", `Dir::State::Lists=${join(aptDir, "lists")}`,
+    "-o", "APT::Sandbox::User=root",
+  ];
+  run("apt-get", [...apt, "update", "-q"]);
+  mkdirSync(join(cache, "criu-source"), { recursive: true });
+  const staging = mkdtempSync(join(cache, "criu-source", ".staging-"));
+  try {
+    run("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
+  } catch (error) {
+    // Debian serves the orig tarball and the .dsc; a missing debian.tar.xz fails the command but not us.
+    if (!existsSync(join(staging, release.tarball))) throw new Error(`apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const actual = sha256(readFileSync(join(staging, release.tarball)));
+  if (actual !== release.sha256) throw new Error(`${release.tarball} has sha256 ${actual}, not the recorded ${release.sha256}: refusing it`);
+  mkdirSync(dir, { recursive: true });
+  renameSync(join(staging, release.tarball), tarball);
+  rmSync(staging, { recursive: true, force: true });
+  return tarball;
+}
+
+/** The flags Buildroot's toolchain wrapper adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi). */
+export function cpuFlags(board: ResolvedBoard): string[] {
+  if (board.arch.name === "x86_64" || board.arch.name === "riscv64") return [];
+  const flags = [`-mcpu=${board.cpu.name}`];
+  if (board.arm?.fpu) flags.push(`-mfpu=${board.arm.fpu}`);
+  if (board.arm) flags.push(`-mfloat-abi=${board.arm.floatAbi === "eabihf" ? "hard" : "softfp"}`);
+  return flags;
+}
+
+export interface CriuBuild {
+  /** DESTDIR of `make install`: usr/sbin/criu, usr/lib/libcriu.so.*, ... */
+  readonly staging: string;
+  /** The sysroot the build linked against (its libraries are what criu runs with). */
+  readonly sysroot: string;
+  readonly cached: boolean;
+  readonly seconds: number;
+  /** Every make command line, for reports. */
+  readonly commands: readonly string[];
+}
+
+/** Builds (or reuses) CRIU for a board with the package's recipe. */
+export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
+  const arch = board.arch.name;
+  const debian = DEBIAN_ARCHES[arch];
+  if (!debian || ELF_MACHINE[arch] === undefined) throw new Error(`no cross toolchain for ${arch} on this machine (package tier: ${Object.keys(ELF_MACHINE).join(", ")})`);
+  const tarball = ensureCriuTarball(cache);
+  const sysroot = unpackDebianPackages(arch, CRIU_BUILD_PACKAGES, cache);
+  const compiler = `${debian.triplet}-gcc`;
+  const compilerVersion = run(compiler, ["--version"]).split("\n")[0]!;
+  const flags = cpuFlags(board);
+  const recipe = CRIU_MAKE_RECIPE;
+  const critVariables: MakeVariable[] = board.config.criuCrit ? [] : [recipe.withoutCrit];
+  const gnutlsVariables: MakeVariable[] = board.config.criuGnutls ? [] : [recipe.withoutGnutls];
+  const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
+  const key = sha256(JSON.stringify({ tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256, recipe, critVariables, gnutlsVariables, makeVars: board.criu.makeVars, flags, sysroot, compilerVersion })).slice(0, 24);
+  const dir = join(cache, "criu-build", `${arch}-${key}`);
+  const result = (cached: boolean, seconds: number, commands: readonly string[]): CriuBuild => ({ staging: join(dir, "staging"), sysroot, cached, seconds, commands });
+  if (existsSync(join(dir, ".br-criu-complete"))) return result(true, 0, []);
+
+  const started = Date.now();
+  const work = `${dir}.partial-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(work, "wrap"), { recursive: true });
+  // $(TARGET_CROSS): the compiler with --sysroot and the CPU flags, the binutils as they are.
+  writeFileSync(join(work, "wrap", compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
+  chmodSync(join(work, "wrap", compiler), 0o755);
+  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${debian.triplet}-${tool}`, join(work, "wrap", `${debian.triplet}-${tool}`));
+  run("tar", ["-xf", tarball, "-C", work]);
+  const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
+  const variables = { HOST_DIR: "/usr", TARGET_CROSS: join(work, "wrap", `${debian.triplet}-`), "@D": source };
+  const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
+    PKG_CONFIG: "pkg-config",
+    PKG_CONFIG_SYSROOT_DIR: sysroot,
+    PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${debian.triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
+  };
+  for (const assignment of recipe.environment.map(substitute)) {
+    const [name, ...value] = assignment.split("=");
+    env[name!] = value.join("=");
+  }
+  const options = [...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`), ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute)];
+  const commands: string[] = [];
+  const step = (command: string, args: readonly string[]) => {
+    commands.push([command, ...args].join(" "));
+    try {
+      run(command, args, { cwd: source, env });
+    } catch (error) {
+      const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+      const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
+      throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
+    }
+  };
+  for (const words of recipe.preBuild) {
+    const [command, ...args] = words.map((word) => substituteBuildrootVariables(word, variables));
+    step(command!, args);
+  }
+  step("make", ["-j2", ...options]);
+  step("make", [...options, `DESTDIR=${join(work, "staging")}`, ...installTargets]);
+  checkElf(join(work, "staging", "usr", "sbin", "criu"), board);
+
+  writeFileSync(join(work, ".br-criu-complete"), `${commands.join("\n")}\n`);
+  rmSync(source, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  return result(false, (Date.now() - started) / 1000, commands);
+}
+
+/** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */
+export function checkElf(path: string, board: ResolvedBoard): void {
+  const header = Buffer.alloc(64);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, header, 0, 64, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString("latin1", 0, 4) !== "\x7fELF") throw new Error(`${path} is not an ELF file`);
+  const littleEndian = header[5] === 1;
+  const machine = littleEndian ? header.readUInt16LE(18) : header.readUInt16BE(18);
+  const expected = ELF_MACHINE[board.arch.name];
+  if (machine !== expected) throw new Error(`${path} is built for ELF machine ${machine}, not ${board.arch.name} (${expected})`);
+  if (board.arm?.floatAbi === "eabihf") {
+    const flags = header.readUInt32LE(36);
+    if ((flags & EF_ARM_ABI_FLOAT_HARD) === 0) throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
+  }
+}
