@@ -25,7 +25,7 @@ for (const stack of ["qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-ppc64le"])
   test(`${stack}: CRIU ${version} builds and installs with the package's recipe`, () => {
     const board = resolveStack(loadStack(project, stack));
     const build = buildCriu(board, cacheRoot());
-    console.log(`# ${stack}: ${build.cached ? "cached build" : `built in ${build.seconds.toFixed(0)} s`} (${build.staging})`);
+    console.log(`# ${stack}: ${build.cached ? `cached build (built in ${build.seconds.toFixed(0)} s)` : `built in ${build.seconds.toFixed(0)} s`} (${build.staging})`);
     // LIBDIR=/usr/lib and the install targets: what Buildroot's TARGET_DIR receives.
     for (const file of ["usr/sbin/criu", "usr/bin/compel", "usr/lib/libcriu.so.2.0", "usr/lib/libcompel.so.1.0", "usr/libexec/compel/std.lib.a"]) {
       assert.ok(existsSync(join(build.staging, file)), `${stack}: ${file} is installed`);

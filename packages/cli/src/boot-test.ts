@@ -6,13 +6,12 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@br-criu/kernel";
-import { HOST_SYSROOT, buildInitramfs, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
+import { criuCheckExpectations } from "@br-criu/model";
+import { DEBIAN_ARCHES, HOST_SYSROOT, buildCriu, buildInitramfs, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo } from "./cli";
 import { EXTERNAL_TREE } from "./generate";
 
-/** Test-only kernel options for the stand-in criu 3.17 (see the file's comments). */
-export const STAND_IN_FRAGMENT = "packages/runtime/criu-3.17-stand-in.fragment";
 export const ACCEPTANCE_SCRIPT = `${EXTERNAL_TREE}/board/common/rootfs-overlay/usr/libexec/br-criu/criu-acceptance`;
 
 /** The build machine's architecture in br-criu's names. */
@@ -40,7 +39,7 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
   } else {
     let kernel = args.values.get("--kernel");
     if (kernel === undefined) {
-      const extra: Fragment[] = [{ name: "criu-3.17-stand-in", content: readFileSync(join(project.root, STAND_IN_FRAGMENT), "utf8"), origin: "fragment" }];
+      const extra: Fragment[] = [];
       const fragmentFlag = args.values.get("--fragment");
       if (fragmentFlag) extra.push({ name: fragmentFlag, content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"), origin: "fragment" });
       const built = await buildTestKernel({ stack: name, board, extraFragments: extra, source: await ensureKernelSource(), cache: cacheRoot(), workDir });
@@ -51,8 +50,13 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
     let initramfs = args.values.get("--initramfs");
     if (initramfs === undefined) {
       initramfs = join(workDir, `${name}-initramfs.cpio`);
+      // busybox from Debian; criu is the packaged release, built with the package's recipe.
       const sysroot = board.arch.name === hostArch() ? HOST_SYSROOT : ensureDebianSysroot(board.arch.name, cacheRoot());
-      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot });
+      const criu = buildCriu(board, cacheRoot());
+      io.stderr(`${name}: CRIU ${criu.cached ? "from the package tier's cache" : `built in ${criu.seconds.toFixed(0)} s`}: ${criu.staging}\n`);
+      const criuLibraries = { dir: criu.sysroot, emulator: [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", criu.sysroot] };
+      const criuCheckFeatures = [...new Set(criuCheckExpectations(board.features).map((e) => e.check))];
+      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot, criu: { binary: join(criu.staging, "usr/sbin/criu"), sysroot: criuLibraries }, criuCheckFeatures });
     }
     invocation = initramfsBootArgs(board, resolve(io.cwd, kernel), resolve(io.cwd, initramfs));
   }
@@ -62,7 +66,11 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
   if (args.flags.has("--json")) {
     const step = (id: string) => run.report.steps.find((s) => s.step === id);
     const dumpRestore = ["dump", "frozen", "restore", "advance"].every((id) => step(id)?.ok === true);
-    io.stdout(`${JSON.stringify({ stack: name, passed: run.report.passed, criuCheck: step("criu-check")?.ok === true, dumpRestore, firstFailure: run.report.firstFailure ?? null, steps: run.report.steps, log: run.report.log, timedOut: run.boot.timedOut, consoleLog: run.boot.logFile, timings }, null, 2)}\n`);
+    // What CRIU reported against what the model expects for this board (a mismatch names the feature).
+    const features = criuCheckExpectations(board.features)
+      .filter(({ check }) => check in run.report.features)
+      .map(({ check, feature, expected }) => ({ check, feature, expected, reported: run.report.features[check] ? "pass" : "fail" }));
+    io.stdout(`${JSON.stringify({ stack: name, passed: run.report.passed, criuCheck: step("criu-check")?.ok === true, dumpRestore, firstFailure: run.report.firstFailure ?? null, steps: run.report.steps, log: run.report.log, features, timedOut: run.boot.timedOut, consoleLog: run.boot.logFile, timings }, null, 2)}\n`);
   } else {
     io.stdout(`${formatAcceptance(name, run)}\n`);
   }

@@ -244,3 +244,46 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
     ...initramfsBootOptions,
   ],
 };
+
+/**
+ * What `criu check --feature <name>` (CRIU 4.2.1, criu/cr-check.c) tests for
+ * each br-criu feature that has such a check. On a booted kernel a check
+ * passes when the feature is enabled and fails when the architecture cannot
+ * have it, which tests the model's arch truth against CRIU itself.
+ */
+export const CRIU_CHECK_FEATURES: Readonly<Record<string, readonly string[]>> = {
+  aio: ["aio_remap"],
+  cgroups: ["cgroupns"],
+  hugetlbfs: ["memfd_hugetlb"],
+  "lazy-pages": ["uffd", "uffd-noncoop"],
+  "pre-dump": ["mem_dirty_track"],
+  seccomp: ["seccomp_filters"],
+  "time-ns": ["timens"],
+  "user-ns": ["userns"],
+};
+
+/** Checked on every board: PTRACE_GET_RSEQ_CONFIGURATION (Linux 5.13), what the kernel version gate is for. */
+export const CRIU_CHECK_ALWAYS: readonly string[] = ["get_rseq_conf"];
+
+export interface CriuCheckExpectation {
+  /** The name `criu check --feature` takes. */
+  readonly check: string;
+  /** The br-criu feature it stands for ("" for the always-checked ones). */
+  readonly feature: string;
+  readonly expected: "pass" | "fail";
+}
+
+/**
+ * What CRIU must report on a board's kernel: the checks of enabled features
+ * pass, those of features the architecture cannot have fail. Features that
+ * are available but not enabled are not asserted (their options may or may
+ * not be in the kernel).
+ */
+export function criuCheckExpectations(features: readonly { name: string; available: boolean; enabled: boolean }[]): CriuCheckExpectation[] {
+  const expectations: CriuCheckExpectation[] = CRIU_CHECK_ALWAYS.map((check) => ({ check, feature: "", expected: "pass" as const }));
+  for (const { name, available, enabled } of features) {
+    if (!enabled && available) continue;
+    for (const check of CRIU_CHECK_FEATURES[name] ?? []) expectations.push({ check, feature: name, expected: enabled ? "pass" : "fail" });
+  }
+  return expectations;
+}

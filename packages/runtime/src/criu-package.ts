@@ -89,6 +89,7 @@ export interface CriuBuild {
   /** The sysroot the build linked against (its libraries are what criu runs with). */
   readonly sysroot: string;
   readonly cached: boolean;
+  /** How long the build took (for a cached one: when it was built). */
   readonly seconds: number;
   /** Every make command line, for reports. */
   readonly commands: readonly string[];
@@ -110,8 +111,10 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
   const key = sha256(JSON.stringify({ tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256, recipe, critVariables, gnutlsVariables, makeVars: board.criu.makeVars, flags, sysroot, compilerVersion })).slice(0, 24);
   const dir = join(cache, "criu-build", `${arch}-${key}`);
+  const marker = join(dir, ".br-criu-complete");
   const result = (cached: boolean, seconds: number, commands: readonly string[]): CriuBuild => ({ staging: join(dir, "staging"), sysroot, cached, seconds, commands });
-  if (existsSync(join(dir, ".br-criu-complete"))) return result(true, 0, []);
+  // A cached build reports how long it took when it was built (the marker's first line).
+  if (existsSync(marker)) return result(true, Number(/^seconds=([\d.]+)$/m.exec(readFileSync(marker, "utf8"))?.[1] ?? 0), []);
 
   const started = Date.now();
   const work = `${dir}.partial-${process.pid}`;
@@ -157,11 +160,12 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   step("make", [...options, `DESTDIR=${join(work, "staging")}`, ...installTargets]);
   checkElf(join(work, "staging", "usr", "sbin", "criu"), board);
 
-  writeFileSync(join(work, ".br-criu-complete"), `${commands.join("\n")}\n`);
+  const seconds = (Date.now() - started) / 1000;
+  writeFileSync(join(work, ".br-criu-complete"), `seconds=${seconds.toFixed(1)}\n${commands.join("\n")}\n`);
   rmSync(source, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
-  return result(false, (Date.now() - started) / 1000, commands);
+  return result(false, seconds, commands);
 }
 
 /** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */

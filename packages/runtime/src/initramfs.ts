@@ -1,6 +1,7 @@
 /**
- * The test system: busybox-static, the build machine's criu with the shared
- * libraries the dynamic loader says it needs, the acceptance script, and an
+ * The test system: busybox-static, criu (the package tier's build of the
+ * packaged release, or a sysroot's) with the shared libraries its dynamic
+ * loader says it needs, the acceptance script, and an
  * init that mounts what CRIU needs, runs the script and reboots (QEMU's
  * -no-reboot then exits). Packed as a newc cpio with fixed timestamps.
  */
@@ -14,8 +15,12 @@ export interface InitramfsOptions {
   readonly outFile: string;
   /** criu-acceptance, from the BR2_EXTERNAL rootfs overlay. */
   readonly acceptanceScript: string;
-  /** Where busybox, criu and their libraries come from (the build machine by default). */
+  /** Where busybox (and criu, unless `criu` is given) and their libraries come from (the build machine by default). */
   readonly sysroot?: Sysroot;
+  /** A criu built elsewhere (the package tier's build), with the sysroot holding its libraries. */
+  readonly criu?: { readonly binary: string; readonly sysroot: Sysroot };
+  /** Names for `criu check --feature`, reported by the acceptance script (etc/br-criu/criu-check-features). */
+  readonly criuCheckFeatures?: readonly string[];
 }
 
 /** The ELF program interpreter (PT_INTERP) of a 64-bit little-endian executable. */
@@ -45,12 +50,12 @@ export function elfInterpreter(path: string): string {
 }
 
 /**
- * Shared libraries of an executable (a path inside the sysroot), as its own
- * dynamic loader lists them (`ld.so --list`, under qemu-user for a foreign
- * sysroot). Paths are inside the sysroot.
+ * Shared libraries of an executable (a path inside the sysroot, or `onDisk`
+ * for one built elsewhere), as the sysroot's dynamic loader lists them
+ * (`ld.so --list`, under qemu-user for a foreign sysroot). Paths are inside
+ * the sysroot.
  */
-export function sharedLibraries(executable: string, sysroot: Sysroot = HOST_SYSROOT): string[] {
-  const onDisk = resolveInSysroot(sysroot.dir, executable);
+export function sharedLibraries(executable: string, sysroot: Sysroot = HOST_SYSROOT, onDisk: string = resolveInSysroot(sysroot.dir, executable)): string[] {
   const interpreter = elfInterpreter(onDisk);
   const loader = resolveInSysroot(sysroot.dir, interpreter);
   const [command, ...prefix] = [...(sysroot.emulator ?? []), loader];
@@ -62,6 +67,20 @@ export function sharedLibraries(executable: string, sysroot: Sysroot = HOST_SYSR
     if (match) libraries.add(inside(match[1]!));
   }
   return [...libraries].sort();
+}
+
+/**
+ * A library the loader listed, inside an unpacked sysroot. Under qemu-user a
+ * path missing from the sysroot falls back to the build machine's, whose /lib
+ * is /usr/lib (merged /usr): the unpacked packages keep /usr/lib separate.
+ */
+function libraryInSysroot(sysroot: string, library: string): string {
+  try {
+    return resolveInSysroot(sysroot, library);
+  } catch (error) {
+    if (!library.startsWith("/lib/")) throw error;
+    return resolveInSysroot(sysroot, `/usr${library}`);
+  }
 }
 
 const INIT = `#!/bin/busybox sh
@@ -90,11 +109,21 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
       chmodSync(join(root, to), mode);
     };
     place(fromSysroot("/bin/busybox"), "bin/busybox");
-    place(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu");
-    for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
+    if (options.criu) {
+      const { binary, sysroot: libraries } = options.criu;
+      place(binary, "usr/sbin/criu");
+      for (const library of sharedLibraries("/usr/sbin/criu", libraries, binary)) place(libraryInSysroot(libraries.dir, library), library.slice(1));
+    } else {
+      place(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu");
+      for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
+    }
     place(options.acceptanceScript, "usr/libexec/br-criu/criu-acceptance");
     writeFileSync(join(root, "init"), INIT, { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
+    if (options.criuCheckFeatures?.length) {
+      mkdirSync(join(root, "etc/br-criu"));
+      writeFileSync(join(root, "etc/br-criu/criu-check-features"), `${options.criuCheckFeatures.join("\n")}\n`);
+    }
     // Fixed timestamps and sorted entries: the same inputs give the same archive.
     execFileSync("find", [".", "-exec", "touch", "-h", "-d", "@0", "{}", "+"], { cwd: root });
     const list = execFileSync("find", ["."], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean).sort();

@@ -1,6 +1,7 @@
 /**
  * The acceptance test's console protocol (criu-acceptance prints it):
  *   BR-CRIU-STEP <step> <ok|fail> <milliseconds> [detail]
+ *   BR-CRIU-FEATURE <criu check feature> <ok|fail>
  *   BR-CRIU-LOG <line of a failing step's log>
  *   BR-CRIU-DONE <ok|fail>
  */
@@ -26,24 +27,28 @@ export interface AcceptanceReport {
   readonly passed: boolean;
   /** The first failing or missing step. */
   readonly firstFailure?: string;
+  /** `criu check --feature <name>` results, by name (empty unless the test system asked). */
+  readonly features: Readonly<Record<string, boolean>>;
 }
 
 export function parseAcceptance(console: string): AcceptanceReport {
   const steps: StepResult[] = [];
   const log: string[] = [];
+  const features: Record<string, boolean> = {};
   let done: boolean | undefined;
   for (const raw of console.split(/\r?\n/)) {
     const line = raw.trimEnd();
     const step = /^BR-CRIU-STEP (\S+) (ok|fail) (\d+)(?: (.*))?$/.exec(line);
     if (step) steps.push({ step: step[1]!, ok: step[2] === "ok", ms: Number(step[3]), detail: step[4] ?? "" });
     else if (line.startsWith("BR-CRIU-LOG ")) log.push(line.slice("BR-CRIU-LOG ".length));
+    else if (/^BR-CRIU-FEATURE \S+ (ok|fail)$/.test(line)) features[line.split(" ")[1]!] = line.endsWith(" ok");
     else if (/^BR-CRIU-DONE (ok|fail)$/.test(line)) done = line.endsWith("ok");
   }
   const failed = steps.find((s) => !s.ok);
   const missing = ACCEPTANCE_STEPS.find((name) => !steps.some((s) => s.step === name));
   const passed = done === true && !failed && !missing;
   const firstFailure = failed ? failed.step : missing;
-  return { steps, log, done: done !== undefined, passed, ...(passed || !firstFailure ? {} : { firstFailure }) };
+  return { steps, log, done: done !== undefined, passed, ...(passed || !firstFailure ? {} : { firstFailure }), features };
 }
 
 /** What `br-criu boot-test --json` prints (and the BootTest stage reads). */
