@@ -112,6 +112,38 @@ test("`config set --path 'br-criu:kernelConfig.ZRAM' y` is stored as a map, and 
   );
 });
 
+test("the program under the engine reads the CLI's string \"false\" as a boolean, as plan does", () => {
+  // With ccache "false" and a bad rootfsSize, the program's refusal names rootfsSize only:
+  // had it read "false" as text, it would refuse br-criu:ccache too (expected boolean).
+  withConfig("br-criu:ccache", "false", () =>
+    withConfig("br-criu:rootfsSize", "0M", () => {
+      const planned = plan(STACK);
+      assert.equal(planned.status, 1);
+      const preview = pulumi("preview", "--stack", STACK);
+      assert.notEqual(preview.status, 0);
+      const output = preview.stdout + preview.stderr;
+      assert.ok(output.includes(planned.stderr.trim()), `preview output lacks plan's message:\n${output}`);
+      assert.match(output, /br-criu:rootfsSize: is not a whole number followed by K, M or G/);
+      assert.doesNotMatch(output, /br-criu:ccache/);
+    }),
+  );
+});
+
+test("`npm run preview -- <stack>` creates the stack on first use and runs the pinned engine on the file backend", () => {
+  const stackFile = join(scratch, "stacks", "Pulumi.qemu-aarch64.yaml");
+  const before = readFileSync(stackFile, "utf8");
+  writeFileSync(stackFile, before.replace(/^ {2}br-criu:arch: aarch64$/m, "  br-criu:arch: mips"));
+  try {
+    const wrapper = spawnSync("bash", [join(scratch, "packages/engine/pulumi.sh"), "preview", "qemu-aarch64"], { cwd: scratch, env, encoding: "utf8", timeout: 300_000 });
+    assert.notEqual(wrapper.status, 0);
+    assert.match(wrapper.stdout + wrapper.stderr, /stacks\/Pulumi\.qemu-aarch64\.yaml: br-criu:arch: "mips" is not supported/);
+    assert.ok(existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu/qemu-aarch64.json")), "the wrapper created the stack in the scratch copy's state");
+  } finally {
+    writeFileSync(stackFile, before);
+  }
+  assert.equal(pulumi("stack", "rm", "--yes", "--stack", "qemu-aarch64").status, 0);
+});
+
 test("the engine checks Pulumi.yaml's declared types", () => {
   withConfig("br-criu:ccache", "maybe", () => {
     const preview = pulumi("preview", "--stack", STACK);
