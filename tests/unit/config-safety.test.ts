@@ -213,6 +213,7 @@ test("br-criu:kernelConfig: options land in the fragment; prefixes, bad values a
 
   await refused({ ...quoted, kernelConfig: "{CONFIG_ZRAM: y}" }, "kernelConfig", /"CONFIG_ZRAM" carries the CONFIG_ prefix/, /write ZRAM/);
   await refused({ ...quoted, kernelConfig: "{ZRAM: yes}" }, "kernelConfig.ZRAM", /"yes" is not a kernel option value/);
+  await refused({ ...quoted, kernelConfig: "{__proto__: y}" }, "kernelConfig", /"__proto__" is not a Kconfig symbol/);
   await refused({ ...quoted, kernelConfig: `{CMDLINE: '"$(shell touch /tmp/x)"'}` }, "kernelConfig.CMDLINE", /character U\+0024 at position 2/);
   await refused({ ...quoted, kernelConfig: "{CHECKPOINT_RESTORE: n}" }, "kernelConfig.CHECKPOINT_RESTORE", /CRIU needs CONFIG_CHECKPOINT_RESTORE=y/, /remove br-criu:kernelConfig\.CHECKPOINT_RESTORE/);
 });
@@ -227,4 +228,11 @@ test("diff with a hostile value is a refusal naming the key, not an internal err
   const result = await runCli(["diff", "a", "b"], root);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^stacks\/Pulumi\.b\.yaml: br-criu:description: control character U\+000A at position 4/);
+});
+
+test("a br-criu:__proto__ key is refused as unknown, not dropped", async () => {
+  const root = makeProject({ bad: `config:\n  br-criu:board: test-board\n  br-criu:description: test board\n  br-criu:arch: x86_64\n  br-criu:__proto__: x\n` });
+  const result = await runCli(["plan", "bad"], root);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /br-criu:__proto__: unknown key "__proto__"/);
 });

@@ -199,8 +199,9 @@ for (const key of stringKeys) {
 test("property: hostile br-criu:kernelConfig symbols and values are refused or written as one parsable fragment line", () => {
   const fragments: string[] = [];
   fc.assert(
-    fc.property(fc.oneof(hostileString, fc.constantFrom("ZRAM", "NR_CPUS")), fc.oneof(hostileString, hostileString.map((v) => `"${v}"`), fc.constantFrom("y", "m", "4", "0x1f")), (symbol, value) => {
-      const result = resolveBoard({ ...MINIMAL_X86, kernelConfig: { [symbol]: value } });
+    fc.property(fc.oneof(hostileString, fc.constantFrom("ZRAM", "NR_CPUS", "__proto__", "constructor")), fc.oneof(hostileString, hostileString.map((v) => `"${v}"`), fc.constantFrom("y", "m", "4", "0x1f")), (symbol, value) => {
+      // As JSON.parse and YAML build it: an own property, even for "__proto__".
+      const result = resolveBoard({ ...MINIMAL_X86, kernelConfig: Object.fromEntries([[symbol, value]]) });
       if (!result.ok) {
         assert.ok(result.problems.every((problem) => problem.key.startsWith("kernelConfig") && problem.message !== "" && problem.fix !== ""), JSON.stringify(result.problems));
         return;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
 import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
-import { parseKernelConfigValue, type KernelConfigValue } from "./grammar";
+import { KCONFIG_SYMBOL, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
 import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
 import { atLeast, kernelSeries } from "./versions";
 
@@ -101,8 +101,29 @@ const ARM_ONLY_KEYS = ["fpu", "neon", "floatAbi"] as const;
 
 export function resolveBoard(raw: unknown): ResolveResult {
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromZod) };
+  const symbols = kernelConfigSymbolProblems(raw);
+  if (!parsed.success || symbols.length > 0) return { ok: false, problems: [...symbols, ...(parsed.success ? [] : parsed.error.issues.map(problemFromZod))] };
   return applyRules(parsed.data);
+}
+
+/**
+ * br-criu:kernelConfig's keys, checked on the input: zod's record output
+ * would silently drop a "__proto__" key (JSON.parse and YAML make it an own
+ * property), so the symbols cannot be checked after parsing.
+ */
+function kernelConfigSymbolProblems(raw: unknown): ConfigProblem[] {
+  const options = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)["kernelConfig"] : undefined;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) return [];
+  return Object.keys(options)
+    .filter((symbol) => !KCONFIG_SYMBOL.test(symbol) || symbol.startsWith("CONFIG_"))
+    .map((symbol) => {
+      const prefixed = symbol.startsWith("CONFIG_");
+      return {
+        key: "kernelConfig",
+        message: prefixed ? `${JSON.stringify(symbol)} carries the CONFIG_ prefix` : `${JSON.stringify(symbol.slice(0, 80))} is not a Kconfig symbol`,
+        fix: prefixed ? `write ${symbol.slice("CONFIG_".length)}` : "use the symbol's name without CONFIG_: upper-case letters, digits and _, e.g. ZRAM",
+      };
+    });
 }
 
 function problemFromZod(issue: z.core.$ZodIssue): ConfigProblem {

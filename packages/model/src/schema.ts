@@ -15,7 +15,6 @@ import {
   ABSOLUTE_PATH,
   DEVICE_TREE,
   GIT_REPOSITORY,
-  KCONFIG_SYMBOL,
   parseKernelConfigValue,
   HOSTNAME,
   IDENTIFIER,
@@ -74,18 +73,6 @@ export const stackConfigSchema = z.strictObject({
         if ("message" in parsed) context.addIssue({ code: "custom", message: parsed.message, params: { fix: parsed.fix } });
       }),
     )
-    .superRefine((options, context) => {
-      // Symbols are checked here: zod does not report refinements of record keys.
-      for (const symbol of Object.keys(options)) {
-        if (KCONFIG_SYMBOL.test(symbol) && !symbol.startsWith("CONFIG_")) continue;
-        const prefixed = symbol.startsWith("CONFIG_");
-        context.addIssue({
-          code: "custom",
-          message: prefixed ? `${JSON.stringify(symbol)} carries the CONFIG_ prefix` : `${JSON.stringify(symbol.slice(0, 80))} is not a Kconfig symbol`,
-          params: { fix: prefixed ? `write ${symbol.slice("CONFIG_".length)}` : "use the symbol's name without CONFIG_: upper-case letters, digits and _, e.g. ZRAM" },
-        });
-      }
-    })
     .optional()
     .describe("Extra kernel options merged into the board's generated fragment: SYMBOL (without CONFIG_) -> y, m, n, a number or a quoted string, e.g. pulumi config set --path 'br-criu:kernelConfig.ZRAM' y."),
   kernelDts: grammarString(DEVICE_TREE).optional().describe("In-tree device tree (e.g. arm/vexpress-v2p-ca9) for boards that boot with one."),

@@ -40,7 +40,8 @@ function decodeValue(type: string | undefined, text: string): unknown {
 
 export function decodeStackConfig(all: Readonly<Record<string, string>>): DecodedConfig {
   const types = configKeyTypes();
-  const config: Record<string, unknown> = {};
+  // Entries, not assignments: a key "__proto__" must stay a key (and be refused), not set a prototype.
+  const decoded: [string, unknown][] = [];
   const problems: ConfigProblem[] = [];
   for (const fullKey of Object.keys(all).sort()) {
     const separator = fullKey.indexOf(":");
@@ -55,7 +56,7 @@ export function decodeStackConfig(all: Readonly<Record<string, string>>): Decode
     const namespace = fullKey.slice(0, separator);
     const key = fullKey.slice(separator + 1);
     if (namespace === PULUMI_NAMESPACE) {
-      config[key] = decodeValue(types[key], all[fullKey]!);
+      decoded.push([key, decodeValue(types[key], all[fullKey]!)]);
     } else if (!FOREIGN_NAMESPACES.includes(namespace)) {
       const suggestion = closestKey(key);
       problems.push({
@@ -65,7 +66,7 @@ export function decodeStackConfig(all: Readonly<Record<string, string>>): Decode
       });
     }
   }
-  return { config, problems };
+  return { config: Object.fromEntries(decoded), problems };
 }
 
 /** The known key nearest to a misspelt one (at most a third of its letters off), if any. */

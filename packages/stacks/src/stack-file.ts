@@ -185,9 +185,10 @@ export function loadStack(project: Project, stack: string, files: FileSource = w
   const rawConfig = parsed["config"] ?? {};
   if (!isRecord(rawConfig)) throw StackError.of(file, [{ key: "", message: "`config` is not a mapping", fix: "write `config:` with br-criu: keys" }]);
   // What Pulumi hands the program: project defaults, then the stack's values, all as text.
-  const asPulumi: Record<string, string> = {};
-  for (const [key, value] of Object.entries(project.defaults)) asPulumi[`${PULUMI_NAMESPACE}:${key}`] = asPulumiText(value);
-  for (const [key, value] of Object.entries(rawConfig)) asPulumi[key] = asPulumiText(value);
+  const asPulumi: Record<string, string> = Object.fromEntries([
+    ...Object.entries(project.defaults).map(([key, value]) => [`${PULUMI_NAMESPACE}:${key}`, asPulumiText(value)]),
+    ...Object.entries(rawConfig).map(([key, value]) => [key, asPulumiText(value)]),
+  ]);
   const { config, problems } = decodeStackConfig(asPulumi);
   if (problems.length > 0) throw StackError.of(file, problems);
   return { name: stack, file, config };
