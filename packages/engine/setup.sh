@@ -12,6 +12,14 @@
 # Then every binary is linked into ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/bin,
 # the directory the `npm run up/preview/destroy` wrapper puts on PATH.
 set -euo pipefail
+# Go comes with machines of the project's kind at /usr/local/go, not always on PATH.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+	PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null || {
+	echo "br-criu: Go (>= 1.25) is needed to build the Pulumi engine; install it (https://go.dev/doc/install) and run npm run setup:pulumi again" >&2
+	exit 1
+}
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${BR_CRIU_CACHE:-$HOME/.cache/br-criu}/pulumi
 mkdir -p "$cache/bin"
