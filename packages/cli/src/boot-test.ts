@@ -9,7 +9,7 @@ import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@
 import { criuCheckExpectations } from "@br-criu/model";
 import { DEBIAN_ARCHES, HOST_SYSROOT, buildCriu, buildInitramfs, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
-import { openProject, selectedStacks, type CliIo } from "./cli";
+import { openProject, selectedStacks, type CliIo } from "./project";
 import { EXTERNAL_TREE } from "./generate";
 
 export const ACCEPTANCE_SCRIPT = `${EXTERNAL_TREE}/board/common/rootfs-overlay/usr/libexec/br-criu/criu-acceptance`;

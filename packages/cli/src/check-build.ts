@@ -10,7 +10,7 @@ import { describeValue, parseConfig, verifyResolved } from "@br-criu/kconfig";
 import { renderDefconfig } from "@br-criu/generators";
 import { analyzeConfig, kconfigTreeFor, kernelVersionOf, requestedOptions } from "@br-criu/kernel";
 import { UsageError, parseArgs } from "./args";
-import { openProject, selectedStacks, type CliIo } from "./cli";
+import { openProject, selectedStacks, type CliIo } from "./project";
 import { stackFragments } from "./verify-kernel";
 
 function readRequired(path: string, what: string): string {

@@ -8,32 +8,15 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { UnsafeValueError, diffConfigs, isEmptyDiff, parseConfig, describeValue, type KconfigValue } from "@br-criu/kconfig";
-import type { ResolvedBoard } from "@br-criu/model";
 import { planSummary, renderBoardFiles, renderDefconfig, renderKernelFragment } from "@br-criu/generators";
-import {
-  StackError,
-  findProjectRoot,
-  gitRevision,
-  listStacks,
-  loadProject,
-  loadStack,
-  resolveStack,
-  workingTree,
-  type FileSource,
-  type Project,
-} from "@br-criu/stacks";
-import { PathError, UsageError, parseArgs, type ParsedArgs } from "./args";
+import { StackError, gitRevision, listStacks, loadProject } from "@br-criu/stacks";
+import { PathError, UsageError, parseArgs } from "./args";
+import { openProject, resolveStacks, selectedStacks, type CliIo, type ResolvedStack } from "./project";
 import { verifyKernel } from "./verify-kernel";
 import { checkBuildrootConfig, checkKernel } from "./check-build";
 import { bootTest } from "./boot-test";
 import { generate, writeRendered } from "./generate";
 import { planJson } from "./plan-json";
-
-export interface CliIo {
-  readonly cwd: string;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
 
 const USAGE = `usage:
   br-criu plan <stack>|--all [--json] [--out DIR]
@@ -90,57 +73,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export function openProject(projectFlag: string | undefined, io: CliIo): Project {
-  if (projectFlag === undefined) {
-    try {
-      return loadProject(findProjectRoot(io.cwd));
-    } catch (error) {
-      if (error instanceof StackError) throw error;
-      throw new PathError((error as Error).message);
-    }
-  }
-  const root = resolve(io.cwd, projectFlag);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new PathError(`--project ${projectFlag}: no such directory`);
-  return loadProject(root);
-}
-
 /** The directory `--out` names: created when missing, refused when it is a file. */
 function outputDirectory(outFlag: string, io: CliIo): string {
   const base = resolve(io.cwd, outFlag);
   if (existsSync(base) && !statSync(base).isDirectory()) throw new PathError(`--out ${outFlag}: is a file, not a directory; name a directory (it is created if missing)`);
   return base;
-}
-
-export interface ResolvedStack {
-  readonly name: string;
-  readonly file: string;
-  readonly board: ResolvedBoard;
-}
-
-/** Resolves the named stacks; every problem of every stack is reported together. */
-function resolveStacks(project: Project, names: readonly string[], files: FileSource = workingTree(project.root)): ResolvedStack[] {
-  const resolved: ResolvedStack[] = [];
-  const errors: StackError[] = [];
-  for (const name of names) {
-    try {
-      const stack = loadStack(project, name, files);
-      resolved.push({ name, file: stack.file, board: resolveStack(stack) });
-    } catch (error) {
-      if (!(error instanceof StackError)) throw error;
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw new StackError(errors.flatMap((error) => error.problems));
-  return resolved;
-}
-
-/** `<stack>` or `--all`, as plan and verify-kernel take them. */
-export function selectedStacks(command: string, args: ParsedArgs, project: Project): ResolvedStack[] {
-  const all = args.flags.has("--all");
-  if (all === (args.positional.length > 0) || args.positional.length > 1) {
-    throw new UsageError(`${command} takes one stack name or --all`);
-  }
-  return resolveStacks(project, all ? listStacks(project) : [...args.positional]);
 }
 
 function plan(argv: readonly string[], io: CliIo): number {

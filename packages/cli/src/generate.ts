@@ -6,6 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { compareSymbols } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import { defconfigFile, kernelFragmentFile, renderBoardFiles, renderKernelHashFiles, renderPackageFiles, type RenderedFile } from "@br-criu/generators";
 import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
@@ -50,7 +51,7 @@ export function generate(root: string, stacks: readonly { file: string; board: R
 
   const drifted: string[] = [];
   const report: string[] = [];
-  for (const [path, { content, mode = 0o644 }] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, { content, mode = 0o644 }] of [...wanted].sort(([a], [b]) => compareSymbols(a, b))) {
     const target = join(root, path);
     const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
     const currentMode = current === undefined ? undefined : statSync(target).mode & 0o777;

@@ -1,2 +1,3 @@
-export { run, type CliIo } from "./cli";
+export { run } from "./cli";
+export type { CliIo } from "./project";
 export { generate, EXTERNAL_TREE } from "./generate";

@@ -9,7 +9,7 @@ import { renderKernelFragment, featureMatrix } from "@br-criu/generators";
 import { cacheRoot, ensureKernelSource, kernelVersionOf, prepareKconfigTools, verificationDetails, verificationTable, verifyKernelConfig, type Fragment } from "@br-criu/kernel";
 import { StackError, type Project } from "@br-criu/stacks";
 import { parseArgs } from "./args";
-import { openProject, selectedStacks, type CliIo, type ResolvedStack } from "./cli";
+import { openProject, selectedStacks, type CliIo, type ResolvedStack } from "./project";
 import { EXTERNAL_TREE } from "./generate";
 
 /** The model's fragment, then the stack's own fragments from the BR2_EXTERNAL tree. */

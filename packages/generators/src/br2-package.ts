@@ -18,9 +18,10 @@ import {
   criuToolchainRequirements,
   type ArmIsa,
 } from "@br-criu/model";
+import { compareSymbols } from "@br-criu/kconfig";
 import { CRIU_MAKE_RECIPE, type MakeVariable } from "./criu-recipe";
 import { CRIU_PACKAGE_NAME, CRIU_PACKAGE_SYMBOL } from "./layout";
-import { REGENERATE_COMMAND, type RenderedFile } from "./render";
+import { REGENERATE_COMMAND, type RenderedFile } from "./generated-file";
 
 const VAR = CRIU_PACKAGE_NAME.toUpperCase().replace(/-/g, "_");
 
@@ -228,7 +229,7 @@ export function renderPackageMk(): string {
     "# The kernel options without which criu check or a plain dump/restore",
     "# fails (br-criu model, kernel-options.ts: required level).",
     `define ${VAR}_LINUX_CONFIG_FIXUPS`,
-    ...[...criuRequiredOptions].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)).map((o) => `\t$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`),
+    ...[...criuRequiredOptions].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`),
     "endef",
     "",
     "$(eval $(generic-package))",

@@ -2,7 +2,7 @@
  * The Buildroot defconfig of a board, as entries with a reason each, grouped
  * in sections. Symbol facts are those of Buildroot 2026.02.
  */
-import { no, text, yes, type KconfigValue } from "@br-criu/kconfig";
+import { compareSymbols, no, text, yes, type KconfigValue } from "@br-criu/kconfig";
 import { ARM_FPUS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
 import { COMMON_OVERLAY, CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
 
@@ -121,5 +121,5 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
 
 function sortWithinSections(entries: DefconfigEntry[]): DefconfigEntry[] {
   const order = (entry: DefconfigEntry) => DEFCONFIG_SECTIONS.indexOf(entry.section);
-  return [...entries].sort((a, b) => order(a) - order(b) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return [...entries].sort((a, b) => order(a) - order(b) || compareSymbols(a.symbol, b.symbol));
 }

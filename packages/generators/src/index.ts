@@ -1,5 +1,6 @@
 export * from "./layout";
 export * from "./defconfig";
+export * from "./generated-file";
 export * from "./render";
 export * from "./summary";
 export * from "./br2-package";

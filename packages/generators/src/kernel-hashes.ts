@@ -6,7 +6,7 @@
  * br-criu:kernelSha256.
  */
 import { KERNEL_RELEASES, compareVersions, kernelTarball, type ResolvedBoard } from "@br-criu/model";
-import { REGENERATE_COMMAND, type RenderedFile } from "./render";
+import { REGENERATE_COMMAND, type RenderedFile } from "./generated-file";
 
 export interface StackBoard {
   /** Stack file, for the provenance comment of a hash the stack brings. */

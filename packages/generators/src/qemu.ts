@@ -5,7 +5,7 @@
  */
 import type { ResolvedBoard } from "@br-criu/model";
 import { commentLine } from "@br-criu/kconfig";
-import { REGENERATE_COMMAND, type RenderedFile } from "./render";
+import { REGENERATE_COMMAND, type RenderedFile } from "./generated-file";
 import { shellQuote } from "./writers";
 
 export interface QemuInvocation {

@@ -1,4 +1,5 @@
 /** Reading what stage.sh prints: image manifests and manifest comparisons. */
+import { compareSymbols } from "@br-criu/kconfig";
 
 const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.+)$/;
 
@@ -12,7 +13,7 @@ export function parseManifest(stdout: string): Record<string, string> {
     const match = MANIFEST_LINE.exec(line.trimEnd());
     if (match) entries.push([match[2]!, match[1]!]);
   }
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(entries.sort(([a], [b]) => compareSymbols(a, b)));
 }
 
 export interface ManifestComparison {
