@@ -3,3 +3,4 @@ export * from "./report";
 export * from "./source";
 export * from "./verify";
 export * from "./test-kernel";
+export * from "./cache";

@@ -6,9 +6,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { COMPLETE_MARKER, cacheDirectory } from "./cache";
 
 export const DEBIAN_KERNEL_TARBALL = "/usr/src/linux-source-6.12.tar.xz";
 export const DEBIAN_KERNEL_PACKAGE = "linux-source-6.12";
@@ -36,12 +37,9 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-const COMPLETE_MARKER = ".br-criu-complete";
-
 /**
- * Returns the unpacked kernel source, unpacking it on first use. A partial
- * unpack (interrupted run) is never used: the tree is moved into place only
- * after tar succeeds, and a marker file records completion.
+ * Returns the unpacked kernel source, unpacking it on first use (a cache
+ * directory: a partial unpack is never used).
  */
 export async function ensureKernelSource(options: { tarball?: string; cache?: string } = {}): Promise<KernelSource> {
   const tarball = options.tarball ?? DEBIAN_KERNEL_TARBALL;
@@ -50,18 +48,10 @@ export async function ensureKernelSource(options: { tarball?: string; cache?: st
   }
   const tarballSha256 = await sha256File(tarball);
   const base = join(options.cache ?? cacheRoot(), "linux-source", tarballSha256.slice(0, 16));
-  const marker = join(base, COMPLETE_MARKER);
-  let unpacked = false;
-  if (!existsSync(marker)) {
-    const staging = `${base}.partial-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
+  const { filled: unpacked } = cacheDirectory(base, (staging) => {
     execFileSync("tar", ["-xf", tarball, "-C", staging], { stdio: "inherit" });
-    rmSync(base, { recursive: true, force: true });
-    renameSync(staging, base);
-    writeFileSync(join(base, COMPLETE_MARKER), `${tarballSha256}\n`);
-    unpacked = true;
-  }
+    return tarballSha256;
+  });
   const top = readdirSync(base).filter((name) => name !== COMPLETE_MARKER);
   if (top.length !== 1) throw new Error(`${base}: expected one top-level directory from ${tarball}, found ${top.join(", ")}`);
   const dir = join(base, top[0]!);

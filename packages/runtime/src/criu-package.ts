@@ -17,7 +17,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cacheDirectory } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import { CRIU_MAKE_RECIPE, substituteBuildrootVariables, type MakeVariable } from "@br-criu/generators";
@@ -45,33 +46,28 @@ function run(command: string, args: readonly string[], options: { cwd?: string; 
  */
 export function ensureCriuTarball(cache: string): string {
   const release = CRIU_RELEASES[CRIU_VERSION]!;
-  const dir = join(cache, "criu-source", release.sha256);
-  const tarball = join(dir, release.tarball);
-  if (existsSync(tarball)) return tarball;
-  const aptDir = join(cache, "debian-unstable");
-  mkdirSync(join(aptDir, "lists", "partial"), { recursive: true });
-  writeFileSync(join(aptDir, "sources.list"), "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main\n");
-  const apt = [
-    "-o", `Dir::Etc::sourcelist=${join(aptDir, "sources.list")}`,
-    "-o", "Dir::Etc::sourceparts=-",
-    "-o", `Dir::State::Lists=${join(aptDir, "lists")}`,
-    "-o", "APT::Sandbox::User=root",
-  ];
-  run("apt-get", [...apt, "update", "-q"]);
-  mkdirSync(join(cache, "criu-source"), { recursive: true });
-  const staging = mkdtempSync(join(cache, "criu-source", ".staging-"));
-  try {
-    run("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
-  } catch (error) {
-    // Debian serves the orig tarball and the .dsc; a missing debian.tar.xz fails the command but not us.
-    if (!existsSync(join(staging, release.tarball))) throw new Error(`apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`);
-  }
-  const actual = sha256(readFileSync(join(staging, release.tarball)));
-  if (actual !== release.sha256) throw new Error(`${release.tarball} has sha256 ${actual}, not the recorded ${release.sha256}: refusing it`);
-  mkdirSync(dir, { recursive: true });
-  renameSync(join(staging, release.tarball), tarball);
-  rmSync(staging, { recursive: true, force: true });
-  return tarball;
+  const { dir } = cacheDirectory(join(cache, "criu-source", release.sha256), (staging) => {
+    const aptDir = join(cache, "debian-unstable");
+    mkdirSync(join(aptDir, "lists", "partial"), { recursive: true });
+    writeFileSync(join(aptDir, "sources.list"), "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main\n");
+    const apt = [
+      "-o", `Dir::Etc::sourcelist=${join(aptDir, "sources.list")}`,
+      "-o", "Dir::Etc::sourceparts=-",
+      "-o", `Dir::State::Lists=${join(aptDir, "lists")}`,
+      "-o", "APT::Sandbox::User=root",
+    ];
+    run("apt-get", [...apt, "update", "-q"]);
+    try {
+      run("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
+    } catch (error) {
+      // Debian serves the orig tarball and the .dsc; a missing debian.tar.xz fails the command but not us.
+      if (!existsSync(join(staging, release.tarball))) throw new Error(`apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`);
+    }
+    const actual = sha256(readFileSync(join(staging, release.tarball)));
+    if (actual !== release.sha256) throw new Error(`${release.tarball} has sha256 ${actual}, not the recorded ${release.sha256}: refusing it`);
+    return `criu=${release.debianSource} ${release.tarball} ${actual}`;
+  });
+  return join(dir, release.tarball);
 }
 
 /** The flags Buildroot's toolchain wrapper adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi). */
@@ -111,61 +107,54 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
   const key = sha256(JSON.stringify({ tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256, recipe, critVariables, gnutlsVariables, makeVars: board.criu.makeVars, flags, sysroot, compilerVersion })).slice(0, 24);
   const dir = join(cache, "criu-build", `${arch}-${key}`);
-  const marker = join(dir, ".br-criu-complete");
-  const result = (cached: boolean, seconds: number, commands: readonly string[]): CriuBuild => ({ staging: join(dir, "staging"), sysroot, cached, seconds, commands });
-  // A cached build reports how long it took when it was built (the marker's first line).
-  if (existsSync(marker)) return result(true, Number(/^seconds=([\d.]+)$/m.exec(readFileSync(marker, "utf8"))?.[1] ?? 0), []);
-
   const started = Date.now();
-  const work = `${dir}.partial-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(work, "wrap"), { recursive: true });
-  // $(TARGET_CROSS): the compiler with --sysroot and the CPU flags, the binutils as they are.
-  writeFileSync(join(work, "wrap", compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
-  chmodSync(join(work, "wrap", compiler), 0o755);
-  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${debian.triplet}-${tool}`, join(work, "wrap", `${debian.triplet}-${tool}`));
-  run("tar", ["-xf", tarball, "-C", work]);
-  const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
-  const variables = { HOST_DIR: "/usr", TARGET_CROSS: join(work, "wrap", `${debian.triplet}-`), "@D": source };
-  const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
-
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
-    PKG_CONFIG: "pkg-config",
-    PKG_CONFIG_SYSROOT_DIR: sysroot,
-    PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${debian.triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
-  };
-  for (const assignment of recipe.environment.map(substitute)) {
-    const [name, ...value] = assignment.split("=");
-    env[name!] = value.join("=");
-  }
-  const options = [...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`), ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute)];
   const commands: string[] = [];
-  const step = (command: string, args: readonly string[]) => {
-    commands.push([command, ...args].join(" "));
-    try {
-      run(command, args, { cwd: source, env });
-    } catch (error) {
-      const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-      const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
-      throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
-    }
-  };
-  for (const words of recipe.preBuild) {
-    const [command, ...args] = words.map((word) => substituteBuildrootVariables(word, variables));
-    step(command!, args);
-  }
-  step("make", ["-j2", ...options]);
-  step("make", [...options, `DESTDIR=${join(work, "staging")}`, ...installTargets]);
-  checkElf(join(work, "staging", "usr", "sbin", "criu"), board);
+  const cached = cacheDirectory(dir, (work) => {
+    mkdirSync(join(work, "wrap"));
+    // $(TARGET_CROSS): the compiler with --sysroot and the CPU flags, the binutils as they are.
+    writeFileSync(join(work, "wrap", compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
+    chmodSync(join(work, "wrap", compiler), 0o755);
+    for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${debian.triplet}-${tool}`, join(work, "wrap", `${debian.triplet}-${tool}`));
+    run("tar", ["-xf", tarball, "-C", work]);
+    const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
+    const variables = { HOST_DIR: "/usr", TARGET_CROSS: join(work, "wrap", `${debian.triplet}-`), "@D": source };
+    const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
 
-  const seconds = (Date.now() - started) / 1000;
-  writeFileSync(join(work, ".br-criu-complete"), `seconds=${seconds.toFixed(1)}\n${commands.join("\n")}\n`);
-  rmSync(source, { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
-  return result(false, seconds, commands);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
+      PKG_CONFIG: "pkg-config",
+      PKG_CONFIG_SYSROOT_DIR: sysroot,
+      PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${debian.triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
+    };
+    for (const assignment of recipe.environment.map(substitute)) {
+      const [name, ...value] = assignment.split("=");
+      env[name!] = value.join("=");
+    }
+    const options = [...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`), ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute)];
+    const step = (command: string, args: readonly string[]) => {
+      commands.push([command, ...args].join(" "));
+      try {
+        run(command, args, { cwd: source, env });
+      } catch (error) {
+        const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+        const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
+        throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
+      }
+    };
+    for (const words of recipe.preBuild) {
+      const [command, ...args] = words.map((word) => substituteBuildrootVariables(word, variables));
+      step(command!, args);
+    }
+    step("make", ["-j2", ...options]);
+    step("make", [...options, `DESTDIR=${join(work, "staging")}`, ...installTargets]);
+    checkElf(join(work, "staging", "usr", "sbin", "criu"), board);
+    rmSync(source, { recursive: true, force: true });
+    return `seconds=${((Date.now() - started) / 1000).toFixed(1)}\n${commands.join("\n")}`;
+  });
+  // A cached build reports how long it took when it was built (the record's first line).
+  const seconds = Number(/^seconds=([\d.]+)$/m.exec(cached.record)?.[1] ?? 0);
+  return { staging: join(dir, "staging"), sysroot, cached: !cached.filled, seconds, commands };
 }
 
 /** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */

@@ -6,8 +6,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, posix, relative } from "node:path";
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { join, posix, relative } from "node:path";
+import { cacheDirectory } from "@br-criu/kernel";
 
 export interface Sysroot {
   /** "/" for the build machine. */
@@ -109,10 +110,8 @@ export function unpackDebianPackages(arch: string, rootPackages: readonly string
   const uris = run("apt-get", ["download", "--print-uris", ...packages]).trim().split("\n").sort();
   const key = createHash("sha256").update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`).digest("hex").slice(0, 24);
   const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
-  if (!existsSync(join(dir, ".br-criu-complete"))) {
-    const staging = `${dir}.partial-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(join(staging, "debs"), { recursive: true });
+  cacheDirectory(dir, (staging) => {
+    mkdirSync(join(staging, "debs"));
     try {
       execFileSync("apt-get", ["download", "-q", ...packages], { cwd: join(staging, "debs"), stdio: ["ignore", "ignore", "pipe"] });
     } catch (error) {
@@ -121,10 +120,7 @@ export function unpackDebianPackages(arch: string, rootPackages: readonly string
     mkdirSync(join(staging, "root"));
     for (const deb of readdirSync(join(staging, "debs")).sort()) execFileSync("dpkg", ["-x", join(staging, "debs", deb), join(staging, "root")]);
     relativizeSymlinks(join(staging, "root"));
-    writeFileSync(join(staging, ".br-criu-complete"), `${uris.join("\n")}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dirname(dir), { recursive: true });
-    renameSync(staging, dir);
-  }
+    return uris.join("\n");
+  });
   return join(dir, "root");
 }
