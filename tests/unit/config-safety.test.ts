@@ -236,3 +236,12 @@ test("a br-criu:__proto__ key is refused as unknown, not dropped", async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /br-criu:__proto__: unknown key "__proto__"/);
 });
+
+test("names of Object.prototype's members are not CPUs, FPUs, architectures or releases", async () => {
+  for (const name of ["constructor", "__proto__"]) {
+    await refused({ ...ARM, fpu: `"${name}"` }, "fpu", new RegExp(`unknown arm FPU "${name}"`));
+    await refused({ ...ARM, cpu: `"${name}"` }, "cpu", new RegExp(`unknown arm CPU "${name}"`));
+    await refused({ ...quoted, arch: `"${name}"` }, "arch", new RegExp(`unknown architecture "${name}"`));
+    await refused({ ...quoted, criuVersion: `"${name}"` }, "criuVersion", /has no recorded tarball hash/);
+  }
+});

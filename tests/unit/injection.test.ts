@@ -41,6 +41,8 @@ const FRAGMENTS = [
   ...["a", "Z", "0", "9", "-", "_", ".", "/", "..", "x86", "arm/vexpress", " ", "#", "%", "@", "+", ",", "=", ":", "$", "${HOME}", "$$", "\\", "'", '"'],
   ...["\n", "\r", "\t", "\0", "\u007f", "\u200b", "\u0430", "\u00e9", "\uff04", "\u2028"],
   "x".repeat(300),
+  // Keys of Object.prototype: a table lookup by a stack value must not find them.
+  "constructor", "__proto__", "toString", "hasOwnProperty",
 ];
 const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 6 }).map((parts) => parts.join("")) },

@@ -220,3 +220,11 @@ export function parseKernelConfigValue(raw: unknown): KernelConfigValue | Gramma
   const where = bad === -1 ? "" : ` (character ${codePoint([...value][bad]!)} at position ${bad + 1})`;
   return { message: `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)} is not a kernel option value${where}`, fix };
 }
+
+/**
+ * A table entry by a key that comes from a stack: own entries only, so that
+ * "constructor" or "__proto__" finds nothing instead of Object.prototype's members.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
 import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
-import { KCONFIG_SYMBOL, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
+import { KCONFIG_SYMBOL, ownEntry, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
 import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
 import { atLeast, kernelSeries } from "./versions";
 
@@ -183,7 +183,7 @@ function applyRules(config: StackConfig): ResolveResult {
 
   // --- Architecture -------------------------------------------------------
   if (!isSupportedArch(config.arch)) {
-    const refused = REFUSED_ARCHES[config.arch];
+    const refused = ownEntry(REFUSED_ARCHES, config.arch);
     problem(
       "arch",
       refused ? `"${config.arch}" is not supported: ${refused}` : `unknown architecture "${config.arch}"`,
@@ -196,7 +196,7 @@ function applyRules(config: StackConfig): ResolveResult {
     problem("experimental", `${arch.name} is experimental for CRIU: ${arch.experimental}`, "set br-criu:experimental: true to build it anyway");
   }
   const cpuName = config.cpu ?? arch.defaultCpu;
-  const cpu = arch.cpus[cpuName];
+  const cpu = ownEntry(arch.cpus, cpuName);
   if (!cpu) {
     problem("cpu", `unknown ${arch.name} CPU "${cpuName}"`, `use one of: ${Object.keys(arch.cpus).sort().join(", ")}`);
     return { ok: false, problems };
@@ -210,7 +210,7 @@ function applyRules(config: StackConfig): ResolveResult {
   let arm: ResolvedBoard["arm"];
   if (arch.name === "arm") {
     const floatAbi = config.floatAbi ?? "eabihf";
-    if (config.fpu !== undefined && !ARM_FPUS[config.fpu]) {
+    if (config.fpu !== undefined && !ownEntry(ARM_FPUS, config.fpu)) {
       problem("fpu", `unknown arm FPU "${config.fpu}"`, `use one of: ${Object.keys(ARM_FPUS).sort().join(", ")}`);
     }
     if (floatAbi === "eabihf" && config.fpu === undefined) {
@@ -354,7 +354,7 @@ function resolveKernelConfig(config: StackConfig, criuRequests: readonly KernelO
  */
 function resolveKernelHash(config: StackConfig, problem: ReportProblem): string | undefined {
   const version = config.kernelVersion;
-  const known = KERNEL_RELEASES[version]?.sha256;
+  const known = ownEntry(KERNEL_RELEASES, version)?.sha256;
   const tarball = kernelTarball(version);
   if (known !== undefined && config.kernelSha256 !== undefined && config.kernelSha256 !== known) {
     problem(

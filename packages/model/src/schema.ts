@@ -25,6 +25,7 @@ import {
   RELATIVE_PATH,
   VOLUME_NAME,
   grammarString,
+  ownEntry,
 } from "./grammar";
 import { FEATURE_NAMES, portableFeatures } from "./kernel-options";
 import { CRIU_RELEASES, CRIU_VERSION, SHA256_PATTERN } from "./releases";
@@ -81,7 +82,7 @@ export const stackConfigSchema = z.strictObject({
     .string()
     .superRefine((version, context) => {
       if (version === CRIU_VERSION) return;
-      const known = CRIU_RELEASES[version] !== undefined;
+      const known = ownEntry(CRIU_RELEASES, version) !== undefined;
       context.addIssue({
         code: "custom",
         message: known

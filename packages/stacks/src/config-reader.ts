@@ -9,7 +9,7 @@
  * that same form first (`asPulumiText`), then both paths decode it here by
  * the keys' declared types.
  */
-import { PULUMI_NAMESPACE, STACK_CONFIG_KEYS, type ConfigProblem } from "@br-criu/model";
+import { PULUMI_NAMESPACE, STACK_CONFIG_KEYS, ownEntry, type ConfigProblem } from "@br-criu/model";
 import { configKeyTypes } from "./project-file";
 
 /** Namespaces owned by Pulumi itself and by the providers the program uses. */
@@ -56,7 +56,7 @@ export function decodeStackConfig(all: Readonly<Record<string, string>>): Decode
     const namespace = fullKey.slice(0, separator);
     const key = fullKey.slice(separator + 1);
     if (namespace === PULUMI_NAMESPACE) {
-      decoded.push([key, decodeValue(types[key], all[fullKey]!)]);
+      decoded.push([key, decodeValue(ownEntry(types, key), all[fullKey]!)]);
     } else if (!FOREIGN_NAMESPACES.includes(namespace)) {
       const suggestion = closestKey(key);
       problems.push({
