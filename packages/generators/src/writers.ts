@@ -6,6 +6,7 @@
  * values directly.
  */
 import { UnsafeValueError, formatEntry, formatValue, type FormatOptions, type KconfigValue } from "@br-criu/kconfig";
+import { codePoint } from "@br-criu/model";
 import { EXTERNAL_NAME } from "./layout";
 
 /** The only make variable reference a generated Buildroot value may contain. */
@@ -25,8 +26,7 @@ function checkBuildrootString(symbol: string, value: KconfigValue): void {
   const bare = value.value.split(EXTERNAL_REFERENCE).join("");
   if (BUILDROOT_STRING.test(bare)) return;
   const offending = [...bare].find((character) => !BUILDROOT_STRING.test(character))!;
-  const code = `U+${offending.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-  throw new UnsafeValueError(symbol, `character ${code} at position ${value.value.indexOf(offending) + 1} is not allowed in a Buildroot string value (Buildroot uses such values in shell commands)`);
+  throw new UnsafeValueError(symbol, `character ${codePoint(offending)} at position ${value.value.indexOf(offending) + 1} is not allowed in a Buildroot string value (Buildroot uses such values in shell commands)`);
 }
 
 /** A Buildroot defconfig line. */

@@ -15,14 +15,13 @@
  * Builds are cached under <cache>/criu-build/<arch>-<key>/, keyed by the
  * tarball's hash, the substituted variables, the sysroot and the compiler.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cacheDirectory } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import { CRIU_MAKE_RECIPE, substituteBuildrootVariables, type MakeVariable } from "@br-criu/generators";
-import { DEBIAN_ARCHES, unpackDebianPackages } from "./sysroot";
+import { DEBIAN_ARCHES, runCommand, unpackDebianPackages } from "./sysroot";
 
 /** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
 export const CRIU_BUILD_PACKAGES = ["libbsd-dev", "libcap-dev", "libnet1-dev", "libnl-3-dev", "libnl-route-3-dev", "libprotobuf-c-dev", "uuid-dev"];
@@ -33,10 +32,6 @@ const ELF_MACHINE: Readonly<Record<string, number>> = { x86_64: 62, aarch64: 183
 const EF_ARM_ABI_FLOAT_HARD = 0x400;
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(command, args, { ...options, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-}
 
 /**
  * The packaged CRIU tarball, from Debian's archive: `apt-get source
@@ -56,9 +51,9 @@ export function ensureCriuTarball(cache: string): string {
       "-o", `Dir::State::Lists=${join(aptDir, "lists")}`,
       "-o", "APT::Sandbox::User=root",
     ];
-    run("apt-get", [...apt, "update", "-q"]);
+    runCommand("apt-get", [...apt, "update", "-q"]);
     try {
-      run("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
+      runCommand("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
     } catch (error) {
       // Debian serves the orig tarball and the .dsc; a missing debian.tar.xz fails the command but not us.
       if (!existsSync(join(staging, release.tarball))) throw new Error(`apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`);
@@ -99,7 +94,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const tarball = ensureCriuTarball(cache);
   const sysroot = unpackDebianPackages(arch, CRIU_BUILD_PACKAGES, cache);
   const compiler = `${debian.triplet}-gcc`;
-  const compilerVersion = run(compiler, ["--version"]).split("\n")[0]!;
+  const compilerVersion = runCommand(compiler, ["--version"]).split("\n")[0]!;
   const flags = cpuFlags(board);
   const recipe = CRIU_MAKE_RECIPE;
   const critVariables: MakeVariable[] = board.config.criuCrit ? [] : [recipe.withoutCrit];
@@ -115,7 +110,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     writeFileSync(join(work, "wrap", compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
     chmodSync(join(work, "wrap", compiler), 0o755);
     for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${debian.triplet}-${tool}`, join(work, "wrap", `${debian.triplet}-${tool}`));
-    run("tar", ["-xf", tarball, "-C", work]);
+    runCommand("tar", ["-xf", tarball, "-C", work]);
     const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
     const variables = { HOST_DIR: "/usr", TARGET_CROSS: join(work, "wrap", `${debian.triplet}-`), "@D": source };
     const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
@@ -135,7 +130,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     const step = (command: string, args: readonly string[]) => {
       commands.push([command, ...args].join(" "));
       try {
-        run(command, args, { cwd: source, env });
+        runCommand(command, args, { cwd: source, env });
       } catch (error) {
         const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
         const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");

@@ -43,8 +43,9 @@ export function resolveInSysroot(sysroot: string, path: string): string {
   throw new Error(`${path}: too many symbolic links inside ${sysroot}`);
 }
 
-function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+/** Runs a command and returns its stdout (stderr is kept for the error when it fails). */
+export function runCommand(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync(command, args, { ...options, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /**
@@ -96,18 +97,18 @@ function relativizeSymlinks(root: string, dir = root): void {
  */
 export function unpackDebianPackages(arch: string, rootPackages: readonly string[], cache: string, include: RegExp = /./): string {
   const debian = debianArch(arch).debianArch;
-  const native = run("dpkg", ["--print-architecture"]).trim();
-  if (debian !== native && !run("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
+  const native = runCommand("dpkg", ["--print-architecture"]).trim();
+  if (debian !== native && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
     throw new Error(`Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`);
   }
   const roots = rootPackages.map((name) => `${name}:${debian}`);
   // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
-  const closure = run("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
+  const closure = runCommand("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
     .split("\n")
     .map((line) => (debian === native && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
     .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
   const packages = [...new Set(closure)].sort();
-  const uris = run("apt-get", ["download", "--print-uris", ...packages]).trim().split("\n").sort();
+  const uris = runCommand("apt-get", ["download", "--print-uris", ...packages]).trim().split("\n").sort();
   const key = createHash("sha256").update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`).digest("hex").slice(0, 24);
   const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
   cacheDirectory(dir, (staging) => {
