@@ -106,8 +106,10 @@ test("every package symbol a defconfig sets is defined by the package's Config.i
 
 test("the .mk enables every required kernel option and names CRIU's archive and site", () => {
   const mk = read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.mk`);
-  const fixups = [...mk.matchAll(/KCONFIG_ENABLE_OPT,CONFIG_([A-Z0-9_]+)\)/g)].map((m) => m[1]);
+  const fixups = [...mk.matchAll(/^\t\$\(call KCONFIG_ENABLE_OPT,CONFIG_([A-Z0-9_]+)\)$/gm)].map((m) => m[1]);
   assert.deepEqual(fixups.sort(), criuRequiredOptions.map((o) => o.symbol).sort());
+  // Options only an architecture needs apply under its Buildroot symbol.
+  assert.match(mk, /^\t\$\(if \$\(BR2_arm\),\$\(call KCONFIG_ENABLE_OPT,CONFIG_COMPAT_32BIT_TIME\)\)$/m);
   assert.match(mk, /^CHECKPOINT_RESTORE_VERSION = 4\.2\.1$/m);
   assert.match(mk, /^CHECKPOINT_RESTORE_SOURCE = criu_\$\(CHECKPOINT_RESTORE_VERSION\)\.orig\.tar\.xz$/m);
   assert.match(mk, /^CHECKPOINT_RESTORE_SITE = https:\/\/snapshot\.debian\.org\/archive\/debian\/\d{8}T\d{6}Z\/pool\/main\/c\/criu$/m);

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@br-criu/kernel";
 import { criuCheckExpectations } from "@br-criu/model";
-import { DEBIAN_ARCHES, HOST_SYSROOT, buildCriu, buildInitramfs, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
+import { HOST_SYSROOT, buildInitramfs, testSystemCriu, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo } from "./project";
 import { EXTERNAL_TREE } from "./generate";
@@ -20,7 +20,7 @@ function hostArch(): string {
 }
 
 export async function bootTest(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ["--json"], ["--kernel", "--initramfs", "--images", "--fragment", "--log", "--timeout", "--work", "--project"]);
+  const args = parseArgs(argv, ["--json"], ["--kernel", "--dtb", "--initramfs", "--images", "--fragment", "--log", "--timeout", "--work", "--project"]);
   const project = openProject(args.values.get("--project"), io);
   const [stack] = selectedStacks("boot-test", args, project);
   const { board, name } = stack!;
@@ -34,31 +34,32 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
   let invocation: { binary: string; args: string[]; cwd?: string };
   const timings: Record<string, number> = {};
   if (images) {
-    if (args.values.has("--kernel") || args.values.has("--initramfs")) throw new UsageError("--images boots a built image; it takes no --kernel or --initramfs");
+    if (args.values.has("--kernel") || args.values.has("--dtb") || args.values.has("--initramfs")) throw new UsageError("--images boots a built image; it takes no --kernel, --dtb or --initramfs");
     invocation = { ...imageBootArgs(board), cwd: resolve(io.cwd, images) };
   } else {
     let kernel = args.values.get("--kernel");
+    let dtb = args.values.has("--dtb") ? resolve(io.cwd, args.values.get("--dtb")!) : undefined;
     if (kernel === undefined) {
       const extra: Fragment[] = [];
       const fragmentFlag = args.values.get("--fragment");
       if (fragmentFlag) extra.push({ name: fragmentFlag, content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"), origin: "fragment" });
       const built = await buildTestKernel({ stack: name, board, extraFragments: extra, source: await ensureKernelSource(), cache: cacheRoot(), workDir });
       kernel = built.image;
+      dtb = built.dtb;
       timings["kernelBuildSeconds"] = built.buildSeconds;
       io.stderr(`${name}: test kernel ${built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : "from cache"}: ${kernel}\n`);
     }
     let initramfs = args.values.get("--initramfs");
     if (initramfs === undefined) {
       initramfs = join(workDir, `${name}-initramfs.cpio`);
-      // busybox from Debian; criu is the packaged release, built with the package's recipe.
+      // busybox from Debian; criu is the packaged release (the recipe's build, or Debian unstable's on riscv64).
       const sysroot = board.arch.name === hostArch() ? HOST_SYSROOT : ensureDebianSysroot(board.arch.name, cacheRoot());
-      const criu = buildCriu(board, cacheRoot());
-      io.stderr(`${name}: CRIU ${criu.cached ? "from the package tier's cache" : `built in ${criu.seconds.toFixed(0)} s`}: ${criu.staging}\n`);
-      const criuLibraries = { dir: criu.sysroot, emulator: [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", criu.sysroot] };
+      const criu = testSystemCriu(board, cacheRoot());
+      io.stderr(`${name}: CRIU from ${criu.origin}\n`);
       const criuCheckFeatures = [...new Set(criuCheckExpectations(board.features).map((e) => e.check))];
-      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot, criu: { binary: join(criu.staging, "usr/sbin/criu"), sysroot: criuLibraries }, criuCheckFeatures });
+      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot, criu, criuCheckFeatures });
     }
-    invocation = initramfsBootArgs(board, resolve(io.cwd, kernel), resolve(io.cwd, initramfs));
+    invocation = initramfsBootArgs(board, { kernel: resolve(io.cwd, kernel), initramfs: resolve(io.cwd, initramfs), ...(dtb ? { dtb } : {}) });
   }
 
   const run = await runAcceptance({ ...invocation, timeoutMs, logFile });

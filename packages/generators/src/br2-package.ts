@@ -14,9 +14,12 @@ import {
   criuArchRequirements,
   criuHostDependencies,
   criuPackageDependencies,
+  criuArchRequiredOptions,
   criuRequiredOptions,
   criuToolchainRequirements,
+  type ArchName,
   type ArmIsa,
+  type KernelOptionSpec,
 } from "@br-criu/model";
 import { compareSymbols } from "@br-criu/kconfig";
 import { CRIU_MAKE_RECIPE, type MakeVariable } from "./criu-recipe";
@@ -229,12 +232,27 @@ export function renderPackageMk(): string {
     "# The kernel options without which criu check or a plain dump/restore",
     "# fails (br-criu model, kernel-options.ts: required level).",
     `define ${VAR}_LINUX_CONFIG_FIXUPS`,
-    ...[...criuRequiredOptions].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`),
+    ...[...criuRequiredOptions].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t${kconfigFixup(o)}`),
+    ...archFixups(),
     "endef",
     "",
     "$(eval $(generic-package))",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** One LINUX_CONFIG_FIXUPS line for an option. */
+const kconfigFixup = (o: KernelOptionSpec) => `$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`;
+
+/** The options only some architectures need, each under its Buildroot architecture symbol. */
+function archFixups(): string[] {
+  return Object.entries(criuArchRequiredOptions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([arch, options]) => {
+      // Every symbol of the architecture must be set (riscv64 is BR2_riscv and BR2_RISCV_64).
+      const guarded = (line: string) => ARCHES[arch as ArchName].buildrootSymbols.reduceRight((inner, symbol) => `$(if $(${symbol}),${inner})`, line);
+      return [...options!].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t${guarded(kconfigFixup(o))}`);
+    });
 }
 
 /** License file hashes of the packaged release, computed on its extracted tarball. */

@@ -21,12 +21,21 @@ const QEMU_BINARY: Readonly<Record<string, string>> = {
   riscv64: "qemu-system-riscv64",
 };
 
+/**
+ * pseries options: x-vof=on boots through QEMU's small Virtual Open Firmware
+ * instead of SLOF; cap-hpt-max-page-size=16M offers 16 MiB pages, without
+ * which QEMU's POWER8 under TCG advertises only 4K and 64K pages and the
+ * kernel disables hugetlbfs ("no supported hugepage sizes"; CRIU's
+ * memfd_hugetlb check then fails, found by the ppc64le runtime test).
+ */
+const PSERIES_OPTIONS = "x-vof=on,cap-hpt-max-page-size=16M";
+
 /** Root filesystem on a disk image when the stack builds ext4, else the cpio as initramfs. */
 export function qemuInvocation(board: ResolvedBoard): QemuInvocation {
   const { arch, qemuMachine } = board;
   const disk = board.config.rootfsFormats.includes("ext4");
   const console = `console=${arch.console}`;
-  const args: string[] = ["-M", arch.name === "powerpc64le" ? `${qemuMachine},x-vof=on` : qemuMachine, "-m", "512", "-smp", "1", "-nographic"];
+  const args: string[] = ["-M", arch.name === "powerpc64le" ? `${qemuMachine},${PSERIES_OPTIONS}` : qemuMachine, "-m", "512", "-smp", "1", "-nographic"];
   if (arch.name === "aarch64") args.push("-cpu", board.cpu.name);
   if (arch.name === "powerpc64le") args.push("-cpu", board.cpu.name.toUpperCase());
   if (arch.name === "riscv64") args.push("-bios", "fw_jump.bin");

@@ -14,7 +14,7 @@ import { formatBuildrootEntry } from "./writers";
 export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
   return board.kernelOptions.map((option) => {
     const origin =
-      option.level === "required" ? "required" : option.level === "feature" ? `feature ${option.feature}` : `${board.arch.name} for ${option.feature}`;
+      option.level === "required" ? "required" : option.level === "feature" ? `feature ${option.feature}` : option.feature ? `${board.arch.name} for ${option.feature}` : `required on ${board.arch.name}`;
     const value: KconfigValue = option.value === "y" ? yes : no;
     return { symbol: `CONFIG_${option.symbol}`, value, reason: `${origin}: ${option.reason}` };
   });

@@ -19,6 +19,10 @@ import { createHash } from "node:crypto";
 const BOOT_IMAGE: Readonly<Record<string, { target: string; path: string }>> = {
   x86_64: { target: "bzImage", path: "arch/x86/boot/bzImage" },
   arm64: { target: "Image", path: "arch/arm64/boot/Image" },
+  arm: { target: "zImage", path: "arch/arm/boot/zImage" },
+  // pseries firmware (QEMU's VOF or SLOF) loads the ELF kernel itself.
+  powerpc: { target: "vmlinux", path: "vmlinux" },
+  riscv: { target: "Image", path: "arch/riscv/boot/Image" },
 };
 
 export interface TestKernelOptions {
@@ -35,6 +39,8 @@ export interface TestKernelOptions {
 
 export interface TestKernel {
   readonly image: string;
+  /** The board's device tree blob, built from the same tree (boards whose QEMU machine takes -dtb). */
+  readonly dtb?: string;
   readonly config: string;
   /** sha256 of source tarball and resolved .config: the cache key. */
   readonly key: string;
@@ -61,9 +67,15 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
     { name: "linux-criu.fragment", content: renderKernelFragment(board, options.stack), origin: "model" },
     ...options.extraFragments,
   ];
+  // The O= tree of an earlier test kernel of the same stack and source is
+  // reused: kbuild rebuilds only what a changed option touches, so a second
+  // kernel with one option less (the negative runtime test) takes minutes, not
+  // a full build. The cache key stays the resolved .config.
   const outDir = join(options.workDir, `test-kernel-${options.stack}`);
-  rmSync(outDir, { recursive: true, force: true });
+  const sourceRecord = join(outDir, ".br-criu-source");
+  if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir) rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  writeFileSync(sourceRecord, options.source.dir);
   const cross = { crossCompile: true };
   await kernelMake(options.source.dir, outDir, karch, ["tinyconfig"], cross);
   const files = fragments.map((fragment, index) => {
@@ -80,21 +92,27 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   const lost = [...analysis.dropped, ...analysis.changed].map((f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`);
   if (lost.length > 0) throw new Error(`test kernel for ${options.stack} loses requested options:\n  ${lost.join("\n  ")}`);
 
-  const key = createHash("sha256").update(options.source.tarballSha256).update("\0").update(configText).digest("hex");
+  // The device tree is part of what boots: its source name joins the cache key.
+  const dts = board.kernel.dts;
+  const key = createHash("sha256").update(options.source.tarballSha256).update("\0").update(configText).update(dts ? `\0${dts}` : "").digest("hex");
   const cacheDir = join(options.cache, "test-kernels", key.slice(0, 24));
   const cachedImage = join(cacheDir, image.target);
-  if (existsSync(cachedImage)) return { image: cachedImage, config: join(cacheDir, "config"), key, built: false, buildSeconds: 0 };
+  const dtbName = dts ? `${dts.split("/").pop()}.dtb` : undefined;
+  const result = { image: cachedImage, config: join(cacheDir, "config"), key, ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}) };
+  if (existsSync(cachedImage)) return { ...result, built: false, buildSeconds: 0 };
 
   const started = Date.now();
-  await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, image.target], cross);
+  const targets = [image.target, ...(dts ? [`${dts}.dtb`] : [])];
+  await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, ...targets], cross);
   const staging = `${cacheDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
+  if (dts && dtbName) copyFileSync(join(outDir, "arch", karch, "boot", "dts", `${dts}.dtb`), join(staging, dtbName));
   copyFileSync(join(outDir, image.path), join(staging, image.target));
   writeFileSync(join(staging, "config"), configText);
   rmSync(cacheDir, { recursive: true, force: true });
   renameSync(staging, cacheDir);
-  return { image: cachedImage, config: join(cacheDir, "config"), key, built: true, buildSeconds: (Date.now() - started) / 1000 };
+  return { ...result, built: true, buildSeconds: (Date.now() - started) / 1000 };
 }
 
 

@@ -82,13 +82,16 @@ export async function kernelMake(sourceDir: string, outDir: string, karch: strin
  * compiler); test kernels are configured and built with it, so that the
  * compiler-dependent options the check sees are those of the build.
  */
-export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; debianPackage: string }>> = {
-  arm64: { prefix: "aarch64-linux-gnu-", debianPackage: "gcc-aarch64-linux-gnu" },
+export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; debianPackage: string; nodeArch: string }>> = {
+  arm64: { prefix: "aarch64-linux-gnu-", debianPackage: "gcc-aarch64-linux-gnu", nodeArch: "arm64" },
+  arm: { prefix: "arm-linux-gnueabihf-", debianPackage: "gcc-arm-linux-gnueabihf", nodeArch: "arm" },
+  powerpc: { prefix: "powerpc64le-linux-gnu-", debianPackage: "gcc-powerpc64le-linux-gnu", nodeArch: "ppc64" },
+  riscv: { prefix: "riscv64-linux-gnu-", debianPackage: "gcc-riscv64-linux-gnu", nodeArch: "riscv64" },
 };
 
 function crossCompileEnv(karch: string): Record<string, string> {
   const cross = CROSS_COMPILERS[karch];
-  return cross && process.arch !== "arm64" ? { CROSS_COMPILE: cross.prefix } : {};
+  return cross && process.arch !== cross.nodeArch ? { CROSS_COMPILE: cross.prefix } : {};
 }
 
 /** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */

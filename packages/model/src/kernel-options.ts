@@ -71,6 +71,18 @@ export const criuRequiredOptions: readonly KernelOptionSpec[] = [
 ];
 
 /**
+ * Options CRIU needs on some architectures only. On 32-bit arm, CRIU 4.2.1
+ * and its parasite make syscalls with a 32-bit time_t (futex, io_getevents,
+ * ...), which Linux offers only with COMPAT_32BIT_TIME: without it `criu
+ * check --feature aio_remap` gets ENOSYS from io_getevents and the parasite
+ * dies of SIGSEGV during every dump (found by the arm runtime test). The
+ * option defaults on for 32-bit kernels, but lean configurations turn it off.
+ */
+export const criuArchRequiredOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
+  arm: [opt("COMPAT_32BIT_TIME", "CRIU and its parasite use the 32-bit time_t syscalls (futex, io_getevents); without them every dump fails")],
+};
+
+/**
  * The option list from the CRIU-in-Buildroot write-up users already know.
  * It is a subset of `criuRequiredOptions` (a test keeps it so); on its own it
  * is not enough for a lean kernel.
@@ -241,6 +253,41 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
   aarch64: [
     opt("SERIAL_AMBA_PL011", "the virt machine's PL011 UART, where QEMU -nographic connects"),
     opt("SERIAL_AMBA_PL011_CONSOLE", "console=ttyAMA0"),
+    ...initramfsBootOptions,
+  ],
+  arm: [
+    opt("MMU", "Cortex-A9 runs Linux with its MMU (allnoconfig turns the prompt off)"),
+    opt("ARCH_MULTI_V7", "the vexpress-a9 board is an ARMv7 multi-platform machine"),
+    opt("ARCH_VEXPRESS", "QEMU's vexpress-a9: its device tree, GIC, SP804 timers and clocks"),
+    opt("CLK_SP810", "the SP810 gives the SP804 timers their clock; without it no timer ticks and boot stops after the console"),
+    opt("VFP", "armhf user space (busybox, criu) uses the VFP registers; without it they die on the first FP instruction"),
+    opt("VFPv3", "the board's FPU is VFPv3-D16"),
+    opt("NEON", "the board's Cortex-A9 has NEON, which the armhf glibc may use"),
+    opt("KUSER_HELPERS", "32-bit user space may call the kernel's helpers in the vector page"),
+    opt("SERIAL_AMBA_PL011", "the motherboard's PL011 UART, where QEMU -nographic connects"),
+    opt("SERIAL_AMBA_PL011_CONSOLE", "console=ttyAMA0"),
+    ...initramfsBootOptions,
+  ],
+  powerpc64le: [
+    opt("PPC64", "ppc64le is a 64-bit kernel (allnoconfig builds 32-bit)"),
+    opt("CPU_LITTLE_ENDIAN", "ppc64el user space; the endianness choice defaults to big endian"),
+    opt("PPC_PSERIES", "QEMU's pseries machine (PAPR hypervisor interface)"),
+    opt("PPC_64S_HASH_MMU", "POWER8 has only the hash MMU (radix came with POWER9)"),
+    opt("ALTIVEC", "Debian's ppc64el user space targets POWER8 and uses vector instructions"),
+    opt("VSX", "POWER8 user space uses VSX registers; without kernel support busybox dies of SIGILL at once"),
+    opt("PPC_OF_BOOT_TRAMPOLINE", "prom_init: pseries boots through the Open Firmware client interface (QEMU's VOF)"),
+    opt("HVC_CONSOLE", "the hypervisor's virtual console, where QEMU -nographic connects"),
+    ...initramfsBootOptions,
+  ],
+  riscv64: [
+    opt("MMU", "RV64 Linux user space needs paged memory (allnoconfig turns the prompt off)"),
+    opt("FPU", "Debian's riscv64 user space is RV64GC: F and D registers are saved by the kernel"),
+    opt("RISCV_ISA_C", "RV64GC: the C extension"),
+    opt("RISCV_ISA_FALLBACK", "QEMU 7.2 describes the harts with riscv,isa only; without the fallback the boot CPU is invalid and the kernel stops"),
+    opt("ARCH_VIRT", "QEMU's virt machine: its PLIC, syscon power-off and goldfish RTC"),
+    opt("SERIAL_8250", "the virt machine's NS16550A UART, where QEMU -nographic connects"),
+    opt("SERIAL_8250_CONSOLE", "console=ttyS0"),
+    opt("SERIAL_OF_PLATFORM", "the UART is found in the device tree that OpenSBI passes on"),
     ...initramfsBootOptions,
   ],
 };

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
-import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
+import { criuArchRequiredOptions, criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 import { KCONFIG_SYMBOL, ownEntry, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
 import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
@@ -262,6 +262,7 @@ function applyRules(config: StackConfig): ResolveResult {
     wanted.add(name);
   });
   if (config.criuEnabled) for (const spec of criuRequiredOptions) request(spec, "required");
+  if (config.criuEnabled) for (const spec of criuArchRequiredOptions[arch.name] ?? []) request(spec, "arch");
   for (const feature of criuFeatures) {
     const availability = feature.availability(arch, cpu);
     const isWanted = wanted.has(feature.name);

@@ -2,6 +2,7 @@
  * The runtime acceptance test: boot a kernel with the test initramfs (or a
  * built image) under QEMU, collect the acceptance steps from the console.
  */
+import { existsSync } from "node:fs";
 import type { ResolvedBoard } from "@br-criu/model";
 import { qemuInvocation } from "@br-criu/generators";
 import { parseAcceptance, type AcceptanceReport } from "./results";
@@ -15,12 +16,37 @@ export interface AcceptanceRun {
 /** Kernel command line additions: panic reboots at once, so a crash ends QEMU too. */
 const TEST_CMDLINE = "panic=-1";
 
-/** QEMU arguments that boot `kernel` with `initramfs` on the board's machine. */
-export function initramfsBootArgs(board: ResolvedBoard, kernel: string, initramfs: string): { binary: string; args: string[] } {
+/**
+ * OpenSBI from Debian's opensbi package: the firmware the riscv64 stack's
+ * start-qemu.sh boots with (Buildroot builds the same fw_jump.bin), which
+ * jumps to the kernel that QEMU loads at 0x80200000.
+ */
+export const DEBIAN_OPENSBI_FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
+
+export interface TestBootFiles {
+  readonly kernel: string;
+  readonly initramfs: string;
+  /** The device tree blob, for machines whose start-qemu.sh passes -dtb. */
+  readonly dtb?: string;
+}
+
+/** Replaces the value after `flag`; a board whose invocation has the flag must be given a value for it. */
+function replaceFlagValue(args: string[], flag: string, value: string | undefined, what: string): void {
+  const at = args.indexOf(flag);
+  if (at < 0) return;
+  if (value === undefined) throw new Error(`this board's QEMU invocation takes ${flag}: ${what}`);
+  args[at + 1] = value;
+}
+
+/** QEMU arguments that boot a test kernel and initramfs on the board's machine (start-qemu.sh's, with the cpio as initrd). */
+export function initramfsBootArgs(board: ResolvedBoard, files: TestBootFiles): { binary: string; args: string[] } {
   const { binary, args } = qemuInvocation({ ...board, config: { ...board.config, rootfsFormats: ["cpio"] } });
   const out = [...args];
-  out[out.indexOf("-kernel") + 1] = kernel;
-  out[out.indexOf("-initrd") + 1] = initramfs;
+  out[out.indexOf("-kernel") + 1] = files.kernel;
+  out[out.indexOf("-initrd") + 1] = files.initramfs;
+  replaceFlagValue(out, "-dtb", files.dtb, "the test kernel has no device tree blob");
+  if (out.includes("-bios") && !existsSync(DEBIAN_OPENSBI_FW_JUMP)) throw new Error(`${DEBIAN_OPENSBI_FW_JUMP} is missing: install Debian's opensbi package`);
+  replaceFlagValue(out, "-bios", DEBIAN_OPENSBI_FW_JUMP, "firmware");
   out[out.indexOf("-append") + 1] = `${out[out.indexOf("-append") + 1]} ${TEST_CMDLINE}`;
   return { binary, args: out };
 }
@@ -34,7 +60,8 @@ export function imageBootArgs(board: ResolvedBoard): { binary: string; args: str
 }
 
 export async function runAcceptance(options: { binary: string; args: readonly string[]; cwd?: string; timeoutMs: number; logFile: string }): Promise<AcceptanceRun> {
-  const boot = await bootQemu({ ...options, doneMarker: /^BR-CRIU-DONE (ok|fail)\s*$/m });
+  // A kernel panic ends the run too: not every machine resets on panic=-1.
+  const boot = await bootQemu({ ...options, doneMarker: /^BR-CRIU-DONE (ok|fail)\s*$|end Kernel panic/m });
   return { boot, report: parseAcceptance(boot.console) };
 }
 

@@ -21,7 +21,9 @@ import { cacheDirectory } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import { CRIU_MAKE_RECIPE, substituteBuildrootVariables, type MakeVariable } from "@br-criu/generators";
-import { DEBIAN_ARCHES, runCommand, unpackDebianPackages } from "./sysroot";
+import { runCommand } from "./command";
+import { unstableApt } from "./debian-apt";
+import { DEBIAN_ARCHES, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
 
 /** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
 export const CRIU_BUILD_PACKAGES = ["libbsd-dev", "libcap-dev", "libnet1-dev", "libnl-3-dev", "libnl-route-3-dev", "libprotobuf-c-dev", "uuid-dev"];
@@ -42,16 +44,7 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
 export function ensureCriuTarball(cache: string): string {
   const release = CRIU_RELEASES[CRIU_VERSION]!;
   const { dir } = cacheDirectory(join(cache, "criu-source", release.sha256), (staging) => {
-    const aptDir = join(cache, "debian-unstable");
-    mkdirSync(join(aptDir, "lists", "partial"), { recursive: true });
-    writeFileSync(join(aptDir, "sources.list"), "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main\n");
-    const apt = [
-      "-o", `Dir::Etc::sourcelist=${join(aptDir, "sources.list")}`,
-      "-o", "Dir::Etc::sourceparts=-",
-      "-o", `Dir::State::Lists=${join(aptDir, "lists")}`,
-      "-o", "APT::Sandbox::User=root",
-    ];
-    runCommand("apt-get", [...apt, "update", "-q"]);
+    const apt = unstableApt(cache).options;
     try {
       runCommand("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
     } catch (error) {
@@ -65,12 +58,15 @@ export function ensureCriuTarball(cache: string): string {
   return join(dir, release.tarball);
 }
 
-/** The flags Buildroot's toolchain wrapper adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi). */
+/** The flags Buildroot's toolchain adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi, the instruction set). */
 export function cpuFlags(board: ResolvedBoard): string[] {
   if (board.arch.name === "x86_64" || board.arch.name === "riscv64") return [];
   const flags = [`-mcpu=${board.cpu.name}`];
   if (board.arm?.fpu) flags.push(`-mfpu=${board.arm.fpu}`);
   if (board.arm) flags.push(`-mfloat-abi=${board.arm.floatAbi === "eabihf" ? "hard" : "softfp"}`);
+  // Buildroot's default ARM instruction set is ARM (BR2_ARM_INSTRUCTIONS_ARM:
+  // its gcc defaults to -marm); Debian's armhf compiler defaults to Thumb-2.
+  if (board.arm) flags.push("-marm");
   return flags;
 }
 
@@ -170,4 +166,44 @@ export function checkElf(path: string, board: ResolvedBoard): void {
     const flags = header.readUInt32LE(36);
     if ((flags & EF_ARM_ABI_FLOAT_HARD) === 0) throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
   }
+}
+
+/**
+ * Boards whose test system runs Debian unstable's criu binary instead of a
+ * build of the recipe: bookworm has no riscv64 packages (neither the -dev
+ * packages the recipe links against nor a sysroot), and unstable's criu is
+ * the same 4.2.1 release.
+ */
+export const DEBIAN_BINARY_CRIU_ARCHES: readonly string[] = ["riscv64"];
+
+export interface TestSystemCriu {
+  /** criu on the build machine, and the sysroot holding its libraries. */
+  readonly binary: string;
+  readonly sysroot: Sysroot;
+  /** Where it came from, for the test's report. */
+  readonly origin: string;
+}
+
+/**
+ * The criu a board's test system runs: the recipe's build (the package
+ * tier's, from the cache), or for DEBIAN_BINARY_CRIU_ARCHES Debian
+ * unstable's binary, checked to be the packaged release.
+ */
+export function testSystemCriu(board: ResolvedBoard, cache: string): TestSystemCriu {
+  const arch = board.arch.name;
+  const debian = DEBIAN_ARCHES[arch];
+  if (!debian) throw new Error(`no Debian architecture for ${arch}`);
+  if (DEBIAN_BINARY_CRIU_ARCHES.includes(arch)) {
+    const sysroot = ensureDebianSysroot(arch, cache);
+    const binary = join(sysroot.dir, "usr/sbin/criu");
+    const version = runCommand(debian.qemuUser, ["-L", sysroot.dir, binary, "--version"]);
+    const { version: expected } = CRIU_RELEASES[CRIU_VERSION]!;
+    if (!new RegExp(`^Version: ${expected.replace(/\./g, "\\.")}$`, "m").test(version)) {
+      throw new Error(`Debian unstable's criu for ${debian.debianArch} is not ${expected} (${version.trim().split("\n")[0]}): the package moved on; update CRIU_RELEASES or pin another source`);
+    }
+    return { binary, sysroot, origin: `Debian unstable's criu ${expected} binary (${debian.debianArch})` };
+  }
+  const build = buildCriu(board, cache);
+  const origin = build.cached ? "the package tier's cached build" : `built with the package's recipe in ${build.seconds.toFixed(0)} s`;
+  return { binary: join(build.staging, "usr/sbin/criu"), sysroot: { dir: build.sysroot, emulator: [debian.qemuUser, "-L", build.sysroot] }, origin: `${origin} (${build.staging})` };
 }

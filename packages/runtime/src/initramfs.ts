@@ -23,24 +23,28 @@ export interface InitramfsOptions {
   readonly criuCheckFeatures?: readonly string[];
 }
 
-/** The ELF program interpreter (PT_INTERP) of a 64-bit little-endian executable. */
+/** Where the fields that lead to PT_INTERP are, in 32-bit and 64-bit ELF (little-endian). */
+const ELF_LAYOUT = {
+  1: { phoff: (h: Buffer) => h.readUInt32LE(28), phentsize: 42, phnum: 44, offset: (e: Buffer) => e.readUInt32LE(4), size: (e: Buffer) => e.readUInt32LE(16) },
+  2: { phoff: (h: Buffer) => Number(h.readBigUInt64LE(32)), phentsize: 54, phnum: 56, offset: (e: Buffer) => Number(e.readBigUInt64LE(8)), size: (e: Buffer) => Number(e.readBigUInt64LE(32)) },
+} as const;
+
+/** The ELF program interpreter (PT_INTERP) of a little-endian executable (armhf's are 32-bit). */
 export function elfInterpreter(path: string): string {
   const fd = openSync(path, "r");
   try {
     const header = Buffer.alloc(64);
     readSync(fd, header, 0, 64, 0);
-    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) throw new Error(`${path} is not a 64-bit little-endian ELF file`);
-    const phoff = Number(header.readBigUInt64LE(32));
-    const phentsize = header.readUInt16LE(54);
-    const phnum = header.readUInt16LE(56);
+    const elfClass = header[4];
+    if (header.readUInt32BE(0) !== 0x7f454c46 || (elfClass !== 1 && elfClass !== 2) || header[5] !== 1) throw new Error(`${path} is not a little-endian ELF file`);
+    const layout = ELF_LAYOUT[elfClass];
+    const phentsize = header.readUInt16LE(layout.phentsize);
     const entry = Buffer.alloc(phentsize);
-    for (let i = 0; i < phnum; i++) {
-      readSync(fd, entry, 0, phentsize, phoff + i * phentsize);
+    for (let i = 0; i < header.readUInt16LE(layout.phnum); i++) {
+      readSync(fd, entry, 0, phentsize, layout.phoff(header) + i * phentsize);
       if (entry.readUInt32LE(0) !== 3) continue; // PT_INTERP
-      const offset = Number(entry.readBigUInt64LE(8));
-      const size = Number(entry.readBigUInt64LE(32));
-      const text = Buffer.alloc(size);
-      readSync(fd, text, 0, size, offset);
+      const text = Buffer.alloc(layout.size(entry));
+      readSync(fd, text, 0, text.length, layout.offset(entry));
       return text.toString("utf8").replace(/\0+$/, "");
     }
     throw new Error(`${path} has no program interpreter: it is static`);

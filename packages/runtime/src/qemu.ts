@@ -30,6 +30,8 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(options.binary, ["-accel", "tcg", "-no-reboot", ...options.args], {
       cwd: options.cwd,
+      // Boards with sound hardware (vexpress-a9) would otherwise look for a host sound server.
+      env: { ...process.env, QEMU_AUDIO_DRV: "none" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let console = "";
@@ -48,7 +50,7 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
     child.stderr.on("data", collect);
     child.on("error", (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start ${options.binary}: ${error.message} (install Debian's qemu-system-x86 / qemu-system-arm)`));
+      reject(new Error(`cannot start ${options.binary}: ${error.message} (install Debian's qemu-system-x86, qemu-system-arm, qemu-system-ppc or qemu-system-misc)`));
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -5,10 +5,12 @@
  * asked for their libraries).
  */
 import { execFileSync } from "node:child_process";
+import { runCommand } from "./command";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { join, posix, relative } from "node:path";
 import { cacheDirectory } from "@br-criu/kernel";
+import { machineApt, unstableApt, type AptConfig } from "./debian-apt";
 
 export interface Sysroot {
   /** "/" for the build machine. */
@@ -24,6 +26,7 @@ export const DEBIAN_ARCHES: Readonly<Record<string, { debianArch: string; triple
   aarch64: { debianArch: "arm64", triplet: "aarch64-linux-gnu", qemuUser: "qemu-aarch64" },
   arm: { debianArch: "armhf", triplet: "arm-linux-gnueabihf", qemuUser: "qemu-arm" },
   powerpc64le: { debianArch: "ppc64el", triplet: "powerpc64le-linux-gnu", qemuUser: "qemu-ppc64le" },
+  riscv64: { debianArch: "riscv64", triplet: "riscv64-linux-gnu", qemuUser: "qemu-riscv64" },
   x86_64: { debianArch: "amd64", triplet: "x86_64-linux-gnu", qemuUser: "qemu-x86_64" },
 };
 
@@ -43,11 +46,6 @@ export function resolveInSysroot(sysroot: string, path: string): string {
   throw new Error(`${path}: too many symbolic links inside ${sysroot}`);
 }
 
-/** Runs a command and returns its stdout (stderr is kept for the error when it fails). */
-export function runCommand(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(command, args, { ...options, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-}
-
 /**
  * Unpacks Debian's criu and busybox-static for `arch` with the library
  * packages they depend on (see unpackDebianPackages), as a test system run
@@ -55,7 +53,10 @@ export function runCommand(command: string, args: readonly string[], options: { 
  */
 export function ensureDebianSysroot(arch: string, cache: string): Sysroot {
   // Only libraries join criu and busybox: the test system needs no tools or interpreters.
-  const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, /^(lib|criu|busybox)/);
+  const include = /^(lib|criu|busybox)/;
+  // Bookworm has no riscv64: its test system comes from Debian unstable.
+  const apt = arch === "riscv64" ? unstableApt(cache, debianArch(arch).debianArch) : undefined;
+  const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, { include, ...(apt ? { apt } : {}) });
   return { dir: root, emulator: [debianArch(arch).qemuUser, "-L", root] };
 }
 
@@ -88,39 +89,61 @@ function relativizeSymlinks(root: string, dir = root): void {
 }
 
 /**
+ * Debian since trixie ships libraries and the dynamic loader only under
+ * /usr (merged /usr); the /lib -> usr/lib links come from installing
+ * base-files, not from the packages. Add them where the unpacked packages
+ * left no such directory (bookworm's packages still ship /lib themselves).
+ */
+function addMergedUsrLinks(root: string): void {
+  for (const dir of ["bin", "sbin", "lib", "lib64"]) {
+    if (existsSync(join(root, "usr", dir)) && !existsSync(join(root, dir))) symlinkSync(`usr/${dir}`, join(root, dir));
+  }
+}
+
+export interface UnpackOptions {
+  /** Which packages of the dependency closure to take (by "name:arch"); all by default. */
+  readonly include?: RegExp;
+  /** Where the packages come from: the machine's apt (bookworm) by default. */
+  readonly apt?: AptConfig;
+}
+
+/**
  * Unpacks Debian packages of `arch` and everything they depend on into a
  * directory, once per exact set of .deb files (keyed by the download URIs
  * and their sha256 sums), under <cache>/debian-sysroot/; returns the root.
  * Unpacking, not installing: packages of several architectures need not be
  * co-installable (libnet1-dev is not), and the machine stays as it was.
- * Needs `dpkg --add-architecture <arch>` and `apt-get update` (npm run setup does both).
+ * With the machine's apt it needs `dpkg --add-architecture <arch>` and
+ * `apt-get update` (npm run setup does both).
  */
-export function unpackDebianPackages(arch: string, rootPackages: readonly string[], cache: string, include: RegExp = /./): string {
+export function unpackDebianPackages(arch: string, rootPackages: readonly string[], cache: string, options: UnpackOptions = {}): string {
   const debian = debianArch(arch).debianArch;
-  const native = runCommand("dpkg", ["--print-architecture"]).trim();
-  if (debian !== native && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
+  const apt = options.apt ?? machineApt();
+  if (apt.options.length === 0 && debian !== apt.nativeArch && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
     throw new Error(`Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`);
   }
+  const include = options.include ?? /./;
   const roots = rootPackages.map((name) => `${name}:${debian}`);
   // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
-  const closure = runCommand("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
+  const closure = runCommand("apt-cache", [...apt.options, "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
     .split("\n")
-    .map((line) => (debian === native && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
+    .map((line) => (debian === apt.nativeArch && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
     .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
   const packages = [...new Set(closure)].sort();
-  const uris = runCommand("apt-get", ["download", "--print-uris", ...packages]).trim().split("\n").sort();
+  const uris = runCommand("apt-get", [...apt.options, "download", "--print-uris", ...packages]).trim().split("\n").sort();
   const key = createHash("sha256").update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`).digest("hex").slice(0, 24);
   const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
   cacheDirectory(dir, (staging) => {
     mkdirSync(join(staging, "debs"));
     try {
-      execFileSync("apt-get", ["download", "-q", ...packages], { cwd: join(staging, "debs"), stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync("apt-get", [...apt.options, "download", "-q", ...packages], { cwd: join(staging, "debs"), stdio: ["ignore", "ignore", "pipe"] });
     } catch (error) {
       throw new Error(`apt-get download of Debian's ${debian} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`);
     }
     mkdirSync(join(staging, "root"));
     for (const deb of readdirSync(join(staging, "debs")).sort()) execFileSync("dpkg", ["-x", join(staging, "debs", deb), join(staging, "root")]);
     relativizeSymlinks(join(staging, "root"));
+    addMergedUsrLinks(join(staging, "root"));
     return uris.join("\n");
   });
   return join(dir, "root");

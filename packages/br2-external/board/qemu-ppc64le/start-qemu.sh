@@ -13,7 +13,7 @@ else
 fi
 
 exec "${QEMU}" \
-	-M pseries,x-vof=on \
+	-M pseries,x-vof=on,cap-hpt-max-page-size=16M \
 	-m 512 \
 	-smp 1 \
 	-nographic \
