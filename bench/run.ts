@@ -7,11 +7,14 @@
  *           (target: under 2 s total)
  *   package: CRIU build with the package's recipe per architecture (cold time, or
  *           the cold time recorded when the cached build was made)
- *   runtime: x86_64 and aarch64 test kernel build (or cache hit) and QEMU boot-to-result
+ *   container: the debootstrap'd base (or the engine's copy), docker build of
+ *           packages/build-env, and one stand-in Buildroot build in the container
+ *   runtime: every stack's test kernel build (or cache hit) and QEMU boot-to-result
  *           time of the CRIU acceptance test (target: under 30 s under TCG)
  *   engine:  not measured: `pulumi preview` of a stack needs the command provider,
  *           which cannot be built here (README, "Building images with Pulumi")
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,6 +25,8 @@ import { DEBIAN_KERNEL_TARBALL, cacheRoot, ensureKernelSource } from "@br-criu/k
 import { buildCriu } from "@br-criu/runtime";
 import { listStacks, loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { pulumiConfig, runProgram } from "../tests/support/mocks";
+import { buildEnvironmentImage, ensureBaseImage, fullBuildSteps, giveToUser, invokingUser, requireDocker, runAsUser, userDirectory } from "../tests/support/container";
+import { createStandInBuildroot } from "../tests/support/standin-buildroot";
 
 const root = resolve(__dirname, "..");
 
@@ -75,7 +80,9 @@ async function main() {
     console.log(`package: ${stack} CRIU ${how}`);
   }
 
-  for (const stack of ["qemu-x86_64", "qemu-aarch64"]) {
+  benchContainer();
+
+  for (const stack of stacks) {
     let report = "";
     const runtimeWork = mkdtempSync(join(tmpdir(), "br-criu-bench-runtime-"));
     const boot = await time(() => run(["boot-test", stack, "--json", "--work", runtimeWork], { cwd: root, stdout: (t) => (report += t), stderr: () => undefined }));
@@ -83,6 +90,31 @@ async function main() {
     const build = parsed.timings.kernelBuildSeconds;
     console.log(`runtime: ${stack} test kernel ${build ? `built in ${build.toFixed(0)} s` : "from cache (delete ~/.cache/br-criu/test-kernels to measure a build)"}`);
     console.log(`runtime: ${stack} boot to result under TCG: ${parsed.timings.bootToResultSeconds.toFixed(1)} s (${parsed.passed ? "passed" : "FAILED"}); whole boot-test command ${(boot.ms / 1000).toFixed(1)} s`);
+  }
+}
+
+/** The container tier's steps, timed: what a first `pulumi up` in docker mode waits for before Buildroot's own work. */
+function benchContainer(): void {
+  try {
+    requireDocker();
+  } catch (error) {
+    console.log(`container: not measured: ${(error as Error).message}`);
+    return;
+  }
+  const base = ensureBaseImage();
+  console.log(`container: base image ${base.built ? `debootstrap'd and imported in ${base.seconds.toFixed(0)} s` : "found in the engine (docker rmi it to measure)"}`);
+  const image = buildEnvironmentImage(base.value, "br-criu-build-env:bench");
+  console.log(`container: docker build of packages/build-env: ${image.seconds.toFixed(1)} s (Docker's layer cache makes repeats fast)`);
+  const user = invokingUser();
+  const standIn = createStandInBuildroot(mkdtempSync(join(tmpdir(), "br-criu-bench-standin-")), randomBytes(6).toString("hex"));
+  giveToUser(user, standIn.dir);
+  const runner = { mode: "docker" as const, image: image.value, downloadVolume: "br-criu-dl", ccacheVolume: "br-criu-ccache" };
+  const home = userDirectory(user, "bench-home");
+  for (const attempt of ["first (downloads)", "second (volumes reused)"]) {
+    const paths = { buildroot: join(userDirectory(user, "bench-checkout"), "buildroot"), external: join(root, "packages/br2-external"), output: userDirectory(user, "bench-output") };
+    const build = performance.now();
+    const result = runAsUser(user, fullBuildSteps(runner, paths, "bench", standIn, standIn.release, "qemu_x86_64_criu_defconfig").join(" && "), home);
+    console.log(`container: stand-in Buildroot, checkout and six stages in the container, ${attempt}: ${((performance.now() - build) / 1000).toFixed(1)} s${result.status === 0 ? "" : " (FAILED)"}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { shellCommandLine } from "@br-criu/generators";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Runner } from "@br-criu/planner";
+import { hostToolsCheck, type Runner } from "@br-criu/planner";
 
 export interface BuildEnvironmentArgs {
   /** `docker`: build the br-criu build image and cache volumes; `host`: run stages on this machine. */
@@ -56,12 +56,7 @@ export class BuildEnvironment extends pulumi.ComponentResource {
       const check = new command.local.Command(
         `${name}-host-check`,
         {
-          create: [
-            shellCommandLine(["mkdir", "-p", downloadDir, ccacheDir]),
-            "missing=''; for tool in bash bc bzip2 cpio file g++ gcc git gzip make patch perl python3 rsync sed tar unzip wget which; do command -v \"$tool\" >/dev/null 2>&1 || missing=\"$missing $tool\"; done",
-            'if [ -n "$missing" ]; then echo "host mode needs Buildroot\'s host tools; missing:$missing" >&2; exit 1; fi',
-            "echo host ready",
-          ].join("\n"),
+          create: [shellCommandLine(["mkdir", "-p", downloadDir, ccacheDir]), hostToolsCheck("host mode")].join("\n"),
         },
         { parent: this },
       );

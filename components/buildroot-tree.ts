@@ -1,7 +1,6 @@
-import { shellCommandLine } from "@br-criu/generators";
 import * as pulumi from "@pulumi/pulumi";
-import type { Runner, StagePaths } from "@br-criu/planner";
-import { runStage, stageStep } from "./stage-command";
+import { buildrootTreeSteps, type Runner, type StagePaths } from "@br-criu/planner";
+import { runStage } from "./stage-command";
 
 export interface BuildrootTreeArgs {
   /** How to run stage.sh (from BuildEnvironment). */
@@ -33,7 +32,7 @@ export class BuildrootTree extends pulumi.ComponentResource {
     super("br-criu:build:BuildrootTree", name, {}, opts);
     const checkout = runStage(this, `${name}-checkout`, "buildroot-tree", {
       ...args,
-      steps: (runner) => [shellCommandLine(["mkdir", "-p", args.paths.buildroot]), stageStep(runner, args, "buildroot-tree", [args.url, args.tag, args.commit])],
+      steps: (runner) => buildrootTreeSteps(runner, args.paths, args.stack, { url: args.url, tag: args.tag, commit: args.commit }),
       triggers: [{ url: args.url, tag: args.tag, commit: args.commit }],
       dependsOn: args.dependsOn,
     });

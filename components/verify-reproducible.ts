@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StagePaths } from "@br-criu/planner";
-import { parseComparison } from "@br-criu/planner";
+import { parseComparison, reproducibilityCheck, type Runner, type StagePaths } from "@br-criu/planner";
 import type { StageArgs } from "./stage-args";
-import { runStage, stageStep } from "./stage-command";
+import { runStage } from "./stage-command";
 
 export interface VerifyReproducibleArgs extends Omit<StageArgs, "paths" | "inputs" | "plan"> {
   /** Paths of the first build. */
@@ -24,16 +23,11 @@ export class VerifyReproducible extends pulumi.ComponentResource {
   constructor(name: string, args: VerifyReproducibleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("br-criu:build:VerifyReproducible", name, {}, opts);
     const second = { ...args, paths: { ...args.paths, output: args.secondOutput } };
-    const stages = ["toolchain", "config", "kernel-configure", "kernel", "rootfs", "image"];
+    const check = (runner: Runner) => reproducibilityCheck(runner, args.paths, args.stack, args.defconfig, args.secondOutput, "packages/build-env/stage.sh");
     const command = runStage(this, `${name}-second-build`, "verify", {
       ...second,
-      steps: (runner) => [
-        `mkdir -p '${args.secondOutput}'`,
-        ...stages.map((stage) => stageStep(runner, second, stage, [args.defconfig])),
-        // A difference is a verdict to export, not a failed update.
-        `{ packages/build-env/stage.sh compare-manifests '${args.paths.output}/images/manifest.sha256' '${args.secondOutput}/images/manifest.sha256' || true; }`,
-      ],
-      deleteSteps: (runner) => [stageStep(runner, second, "clean", []), `rmdir '${args.secondOutput}' 2>/dev/null || true`],
+      steps: (runner) => [...check(runner).create],
+      deleteSteps: (runner) => [...check(runner).delete],
       triggers: args.upstream.map((r) => pulumi.output(r).id),
       dependsOn: args.upstream,
     });

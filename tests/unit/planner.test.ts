@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard, type ResolvedBoard } from "@br-criu/model";
 import { shellQuote } from "@br-criu/generators";
-import { containerName, parseBuildRecord, parseComparison, parseManifest, planBuild, removeContainerCommand, stageCommand, stageInputs, type BuildRecord, type StageFiles } from "@br-criu/planner";
+import { FULL_BUILD_STAGES, buildrootTreeSteps, containerName, parseBuildRecord, parseComparison, parseManifest, planBuild, removeContainerCommand, reproducibilityCheck, stageCommand, stageInputs, type BuildRecord, type StageFiles } from "@br-criu/planner";
 
 const FILES: StageFiles = { kernelFragments: {}, packageFiles: { "checkpoint-restore/checkpoint-restore.mk": "v1" }, overlayFiles: {} };
 const base = { board: "qemu-x86_64", description: "d", arch: "x86_64", criuFeatures: ["aio", "lazy-pages"] };
@@ -101,13 +101,40 @@ test("stage command lines for docker and host", () => {
   const docker = stageCommand({ mode: "docker", image: "br-criu-build:abc", downloadVolume: "dl", ccacheVolume: "cc" }, paths, "qemu-arm", "kernel", ["qemu_arm_criu_defconfig"]);
   assert.equal(
     docker,
-    "docker run --rm --name br-criu-qemu-arm-kernel -v dl:/br/dl -v cc:/br/ccache -v /w/br:/br/buildroot -v /repo/packages/br2-external:/br/external:ro -v '/w/s p/output:/br/output' br-criu-build:abc kernel qemu_arm_criu_defconfig",
+    // --user: the output on the host belongs to whoever runs the stage (the shell expands it then).
+    `docker run --rm --name br-criu-qemu-arm-kernel --user "$(id -u):$(id -g)" -v dl:/br/dl -v cc:/br/ccache -v /w/br:/br/buildroot -v /repo/packages/br2-external:/br/external:ro -v '/w/s p/output:/br/output' br-criu-build:abc kernel qemu_arm_criu_defconfig`,
   );
   const host = stageCommand({ mode: "host", stageScript: "/repo/stage.sh", downloadDir: "/c/dl", ccacheDir: "/c/cc" }, paths, "qemu-arm", "rootfs", ["d"]);
   assert.equal(host, "env BR_CRIU_BUILDROOT=/w/br BR_CRIU_EXTERNAL=/repo/packages/br2-external 'BR_CRIU_OUTPUT=/w/s p/output' BR2_DL_DIR=/c/dl BR2_CCACHE_DIR=/c/cc /repo/stage.sh rootfs d");
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
   assert.equal(containerName("qemu-x86_64", "image"), "br-criu-qemu-x86_64-image");
   assert.equal(removeContainerCommand({ mode: "host", stageScript: "", downloadDir: "", ccacheDir: "" }, "s", "image"), "true");
+});
+
+test("the checkout stage mounts a local Buildroot mirror into the container, read-only", () => {
+  const paths = { buildroot: "/w/br", external: "/x", output: "/o" };
+  const docker = { mode: "docker" as const, image: "i", downloadVolume: "dl", ccacheVolume: "cc" };
+  const source = (url: string) => ({ url, tag: "2026.02.3", commit: "c".repeat(40) });
+  const [mkdir, local] = buildrootTreeSteps(docker, paths, "s", source("/srv/mirrors/buildroot"));
+  assert.equal(mkdir, "mkdir -p /w/br");
+  assert.match(local!, /-v \/srv\/mirrors\/buildroot:\/br\/upstream:ro i buildroot-tree \/br\/upstream 2026\.02\.3 c{40}$/);
+  assert.match(buildrootTreeSteps(docker, paths, "s", source("file:///srv/mirror"))[1]!, /-v \/srv\/mirror:\/br\/upstream:ro/);
+  const remote = buildrootTreeSteps(docker, paths, "s", source("https://gitlab.com/buildroot.org/buildroot.git"))[1]!;
+  assert.doesNotMatch(remote, /\/br\/upstream/);
+  assert.match(remote, / buildroot-tree https:\/\/gitlab\.com\/buildroot\.org\/buildroot\.git 2026\.02\.3 /);
+  // The host sees its own paths: nothing to mount.
+  const host = buildrootTreeSteps({ mode: "host", stageScript: "/s.sh", downloadDir: "/d", ccacheDir: "/c" }, paths, "s", source("/srv/mirror"))[1]!;
+  assert.match(host, / \/s\.sh buildroot-tree \/srv\/mirror 2026\.02\.3 /);
+});
+
+test("the reproducibility check builds again at the same O= and compares manifests without failing", () => {
+  const runner = { mode: "docker" as const, image: "i", downloadVolume: "dl", ccacheVolume: "cc" };
+  const check = reproducibilityCheck(runner, { buildroot: "/b", external: "/x", output: "/w/out" }, "s", "d_defconfig", "/w/out 2", "/r/stage.sh");
+  assert.equal(check.create[0], "mkdir -p '/w/out 2'");
+  assert.deepEqual(check.create.slice(1, -1).map((line) => /i (\S+) d_defconfig$/.exec(line)?.[1]), [...FULL_BUILD_STAGES]);
+  for (const line of check.create.slice(1, -1)) assert.match(line, / -v '\/w\/out 2:\/br\/output' /);
+  assert.equal(check.create.at(-1), "{ /r/stage.sh compare-manifests /w/out/images/manifest.sha256 '/w/out 2/images/manifest.sha256' || true; }");
+  assert.equal(check.delete.at(-1), "rmdir '/w/out 2' 2>/dev/null || true");
 });
 
 test("an option of br-criu:kernelConfig re-runs only kernel and image, naming it", () => {

@@ -2,3 +2,4 @@ export * from "./stages";
 export * from "./plan";
 export * from "./invocation";
 export * from "./manifest";
+export * from "./host-tools";
