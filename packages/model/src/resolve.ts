@@ -174,14 +174,19 @@ function formatPath(path: readonly PropertyKey[]): string {
   );
 }
 
-function applyRules(config: StackConfig): ResolveResult {
-  const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
-  const problem: ReportProblem = (key, message, fix) => {
-    problems.push({ key, message, fix });
+/** Collects the problems of one stack, in the order the rules find them. */
+class ProblemCollector {
+  readonly problems: ConfigProblem[] = [];
+  readonly report: ReportProblem = (key, message, fix) => {
+    this.problems.push({ key, message, fix });
   };
+  get count(): number {
+    return this.problems.length;
+  }
+}
 
-  // --- Architecture -------------------------------------------------------
+/** The machine: architecture, CPU and the arm float settings; undefined when nothing later can be checked. */
+function resolveTarget(config: StackConfig, problem: ReportProblem): { arch: ArchInfo; cpu: CpuInfo; arm: ResolvedBoard["arm"] } | undefined {
   if (!isSupportedArch(config.arch)) {
     const refused = ownEntry(REFUSED_ARCHES, config.arch);
     problem(
@@ -189,7 +194,7 @@ function applyRules(config: StackConfig): ResolveResult {
       refused ? `"${config.arch}" is not supported: ${refused}` : `unknown architecture "${config.arch}"`,
       `use one of: ${SUPPORTED_ARCHES.join(", ")}`,
     );
-    return { ok: false, problems };
+    return undefined;
   }
   const arch = ARCHES[config.arch];
   if (arch.experimental && !config.experimental) {
@@ -199,36 +204,35 @@ function applyRules(config: StackConfig): ResolveResult {
   const cpu = ownEntry(arch.cpus, cpuName);
   if (!cpu) {
     problem("cpu", `unknown ${arch.name} CPU "${cpuName}"`, `use one of: ${Object.keys(arch.cpus).sort().join(", ")}`);
-    return { ok: false, problems };
+    return undefined;
   }
   if (!cpu.mmu) {
     // CRIU restores by fork()ing the tree and remapping memory; libcap and
     // Buildroot's CRIU dependencies need BR2_USE_MMU.
     problem("cpu", `${cpu.name} has no MMU, and CRIU needs one (fork-based restore, libcap)`, "pick a CPU with an MMU, e.g. cortex-a9");
   }
+  return { arch, cpu, arm: resolveArm(config, arch, problem) };
+}
 
-  let arm: ResolvedBoard["arm"];
-  if (arch.name === "arm") {
-    const floatAbi = config.floatAbi ?? "eabihf";
-    if (config.fpu !== undefined && !ownEntry(ARM_FPUS, config.fpu)) {
-      problem("fpu", `unknown arm FPU "${config.fpu}"`, `use one of: ${Object.keys(ARM_FPUS).sort().join(", ")}`);
-    }
-    if (floatAbi === "eabihf" && config.fpu === undefined) {
-      problem("fpu", "eabihf needs a floating point unit", "set br-criu:fpu (e.g. vfpv3-d16) or use floatAbi: eabi");
-    }
-    arm = { ...(config.fpu === undefined ? {} : { fpu: config.fpu }), neon: config.neon ?? false, floatAbi };
-  } else {
+function resolveArm(config: StackConfig, arch: ArchInfo, problem: ReportProblem): ResolvedBoard["arm"] {
+  if (arch.name !== "arm") {
     for (const key of ARM_ONLY_KEYS) {
       if (config[key] !== undefined) problem(key, `applies to arm only, not ${arch.name}`, `remove br-criu:${key} from the stack file`);
     }
+    return undefined;
   }
+  const floatAbi = config.floatAbi ?? "eabihf";
+  if (config.fpu !== undefined && !ownEntry(ARM_FPUS, config.fpu)) {
+    problem("fpu", `unknown arm FPU "${config.fpu}"`, `use one of: ${Object.keys(ARM_FPUS).sort().join(", ")}`);
+  }
+  if (floatAbi === "eabihf" && config.fpu === undefined) {
+    problem("fpu", "eabihf needs a floating point unit", "set br-criu:fpu (e.g. vfpv3-d16) or use floatAbi: eabi");
+  }
+  return { ...(config.fpu === undefined ? {} : { fpu: config.fpu }), neon: config.neon ?? false, floatAbi };
+}
 
-  // --- Toolchain ------------------------------------------------------------
-  const problemsBeforeToolchain = problems.length;
-  const toolchainFacts = resolveToolchain(config, arch, cpu, arm, problem);
-  const toolchain = problems.length === problemsBeforeToolchain ? toolchainFacts : undefined;
-
-  // --- Kernel ---------------------------------------------------------------
+/** The kernel's version gate, headers, hash and device tree. */
+function resolveKernel(config: StackConfig, arch: ArchInfo, toolchain: ToolchainFacts | undefined, problem: ReportProblem): Omit<ResolvedBoard["kernel"], "extraOptions"> {
   if (toolchain?.registersRseq && !atLeast(config.kernelVersion, RSEQ_PTRACE_KERNEL)) {
     // glibc >= 2.35 registers an rseq area for every thread; CRIU can only dump
     // such threads with PTRACE_GET_RSEQ_CONFIGURATION, merged for Linux 5.13.
@@ -241,13 +245,27 @@ function applyRules(config: StackConfig): ResolveResult {
   if (toolchain && !atLeast(toolchain.headersVersion, MIN_HEADERS)) {
     problem("kernelVersion", `kernel headers ${toolchain.headersVersion} are older than ${MIN_HEADERS}; CRIU includes linux/rseq.h`, `use kernel ${MIN_HEADERS} or newer`);
   }
-  const kernelSha256 = resolveKernelHash(config, problem);
-  const baseConfig = config.kernelBaseConfig ?? arch.defaultKernelDefconfig ?? "defconfig";
+  const sha256 = resolveKernelHash(config, problem);
   if (arch.name === "arm" && config.kernelDts === undefined) {
     problem("kernelDts", "32-bit arm boards boot with a device tree and none is set", "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9");
   }
+  return {
+    version: config.kernelVersion,
+    baseConfig: config.kernelBaseConfig ?? arch.defaultKernelDefconfig ?? "defconfig",
+    ...(config.kernelDts === undefined ? {} : { dts: config.kernelDts }),
+    imageFile: arch.kernelImageFile,
+    sha256: sha256 ?? "",
+  };
+}
 
-  // --- CRIU features and kernel options --------------------------------------
+/** The CRIU feature matrix and every kernel option CRIU asks for, each once, with its reason. */
+function resolveCriu(
+  config: StackConfig,
+  arch: ArchInfo,
+  cpu: CpuInfo,
+  problem: ReportProblem,
+  warnings: string[],
+): { features: FeatureStatus[]; requests: KernelOptionRequest[]; wanted: ReadonlySet<string> } {
   const features: FeatureStatus[] = [];
   const requests: KernelOptionRequest[] = [];
   const seen = new Set<string>();
@@ -289,18 +307,39 @@ function applyRules(config: StackConfig): ResolveResult {
       enabled,
     });
   }
-  if (config.criuNftables && !wanted.has("nftables-lock")) {
+  return { features, requests, wanted };
+}
+
+/** Build switches that only make sense together with others. */
+function checkBuildSwitches(config: StackConfig, wantedFeatures: ReadonlySet<string>, problem: ReportProblem): void {
+  if (config.criuNftables && !wantedFeatures.has("nftables-lock")) {
     problem("criuNftables", "CRIU is built for nftables network locking, but the kernel feature nftables-lock is not requested", `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`);
   }
-
   if (config.verifyReproducible && config.buildMode === "host") {
     // Buildroot output is only bit-identical when built at the same O= path;
     // the container gives both builds the same path, the host cannot.
     problem("verifyReproducible", "the double-build check needs buildMode: docker (both builds must use the same output path)", "set br-criu:buildMode: docker or br-criu:verifyReproducible: false");
   }
+}
 
+/** Every rule, in the order of the stack file's concerns: machine, toolchain, kernel, CRIU, build switches, extra kernel options. */
+function applyRules(config: StackConfig): ResolveResult {
+  const collector = new ProblemCollector();
+  const problem = collector.report;
+  const warnings: string[] = [];
+  const target = resolveTarget(config, problem);
+  if (!target) return { ok: false, problems: collector.problems };
+  const { arch, cpu, arm } = target;
+
+  const problemsBeforeToolchain = collector.count;
+  const toolchainFacts = resolveToolchain(config, arch, cpu, arm, problem);
+  const toolchain = collector.count === problemsBeforeToolchain ? toolchainFacts : undefined;
+  const kernel = resolveKernel(config, arch, toolchain, problem);
+  const { features, requests, wanted } = resolveCriu(config, arch, cpu, problem, warnings);
+  checkBuildSwitches(config, wanted, problem);
   const extraOptions = resolveKernelConfig(config, requests, problem);
-  if (problems.length > 0 || !toolchain) return { ok: false, problems };
+  if (collector.count > 0 || !toolchain) return { ok: false, problems: collector.problems };
+
   requests.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   const makeVars: Record<string, string> = { ARCH: arch.criuArch };
   if (cpu.armIsa) makeVars["SUBARCH"] = ARM_SUBARCH[cpu.armIsa];
@@ -312,14 +351,7 @@ function applyRules(config: StackConfig): ResolveResult {
       cpu,
       ...(arm ? { arm } : {}),
       toolchain,
-      kernel: {
-        version: config.kernelVersion,
-        baseConfig,
-        ...(config.kernelDts === undefined ? {} : { dts: config.kernelDts }),
-        imageFile: arch.kernelImageFile,
-        sha256: kernelSha256 ?? "",
-        extraOptions,
-      },
+      kernel: { ...kernel, extraOptions },
       kernelOptions: requests,
       features,
       criu: { enabled: config.criuEnabled, version: config.criuVersion, makeVars },
