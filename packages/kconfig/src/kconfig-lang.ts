@@ -69,162 +69,187 @@ function splitCondition(rest: string): { head: string; condition?: Expr } {
   return { head: match[1]!, condition: parseExpr(match[2]!) };
 }
 
-export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
-  const symbols = new Map<string, KconfigSymbol>();
-  const files: string[] = [];
-  const symbol = (name: string) => {
-    let entry = symbols.get(name);
+/** Where the reader is inside one file: the entry being defined and the block a `depends on` belongs to. */
+interface FileState {
+  readonly file: string;
+  /** blocks.length when the file started: its blocks must all end inside it. */
+  readonly depth: number;
+  current?: SymbolDefinition;
+  currentName?: string;
+  pendingMenu?: Block;
+  inHelp: boolean;
+  helpIndent?: number;
+}
+
+/** One statement: its keyword, the words after it and the text after the keyword. */
+interface Statement {
+  readonly keyword: string;
+  readonly words: readonly string[];
+  readonly rest: string;
+  readonly text: string;
+  readonly line: number;
+}
+
+type StatementHandler = (reader: KconfigReader, state: FileState, statement: Statement) => void;
+
+/** Ends the entry being defined: later attributes belong to nothing. */
+const endEntry = (state: FileState) => {
+  state.current = undefined;
+  state.currentName = undefined;
+  state.pendingMenu = undefined;
+};
+
+const openBlock = (kind: "menu" | "choice"): StatementHandler => (reader, state) => {
+  endEntry(state);
+  state.pendingMenu = { kind, condition: [] };
+  reader.blocks.push(state.pendingMenu);
+};
+
+const closeBlock = (expected: Block["kind"]): StatementHandler => (reader, state, statement) => {
+  const block = reader.blocks.pop();
+  if (!block || block.kind !== expected || reader.blocks.length < state.depth) {
+    throw new KconfigSyntaxError(state.file, statement.line, `${statement.keyword} without matching ${expected}`);
+  }
+  endEntry(state);
+};
+
+const source: StatementHandler = (reader, state, { keyword, rest }) => {
+  const target = reader.expand(splitPrompt(rest).text);
+  const path = keyword.includes("rsource") ? joinPath(dirname(state.file), target) : target;
+  endEntry(state);
+  if (/[*?[]/.test(path)) return; // globbed sources are not used by the kernel trees we read
+  reader.readFile(path, keyword.startsWith("o"));
+};
+
+const defaultValue: StatementHandler = (_reader, { current }, { keyword, rest }) => {
+  if (!current) return;
+  if (keyword !== "default") current.type = keyword === "def_bool" ? "bool" : "tristate";
+  const { head, condition } = splitCondition(rest);
+  current.defaults.push({ value: parseExpr(head), ...(condition ? { condition } : {}) });
+};
+
+const typeDeclaration: StatementHandler = (_reader, { current }, { keyword, rest }) => {
+  if (!current) return;
+  current.type = keyword === "boolean" ? "bool" : (keyword as SymbolType);
+  if (rest !== "") current.prompts.push(splitPrompt(rest));
+};
+
+/** What each Kconfig statement does to the tree being read. */
+const STATEMENTS: Readonly<Record<string, StatementHandler>> = {
+  config: (reader, state, { keyword, words, line }) => {
+    const name = words[0];
+    if (!name) throw new KconfigSyntaxError(state.file, line, `${keyword} without a symbol`);
+    endEntry(state);
+    state.currentName = name;
+    state.current = { file: state.file, line, type: "unknown", dependsOn: reader.blocks.flatMap((b) => b.condition), prompts: [], selects: [], defaults: [] };
+    reader.symbol(name).definitions.push(state.current);
+  },
+  choice: openBlock("choice"),
+  menu: openBlock("menu"),
+  endchoice: closeBlock("choice"),
+  endmenu: closeBlock("menu"),
+  endif: closeBlock("if"),
+  if: (reader, state, { rest }) => {
+    endEntry(state);
+    reader.blocks.push({ kind: "if", condition: [parseExpr(rest)] });
+  },
+  comment: (_reader, state) => endEntry(state),
+  source,
+  help: (_reader, state) => {
+    state.inHelp = true;
+    state.helpIndent = undefined;
+  },
+  depends: (_reader, { current, pendingMenu }, { rest }) => {
+    const expr = parseExpr(rest.replace(/^on\s+/, ""));
+    if (current) current.dependsOn.push(expr);
+    else if (pendingMenu) pendingMenu.condition.push(expr);
+  },
+  visible: () => undefined, // menu visibility does not change symbol values
+  prompt: (_reader, { current }, { rest }) => {
+    if (current) current.prompts.push(splitPrompt(rest));
+  },
+  select: (reader, { current, currentName }, { rest }) => {
+    if (!current || !currentName) return;
+    const { head, condition } = splitCondition(rest);
+    current.selects.push({ symbol: head, ...(condition ? { condition } : {}) });
+    reader.symbol(head).selectedBy.push({ symbol: currentName, ...(condition ? { condition } : {}) });
+  },
+  def_bool: defaultValue,
+  def_tristate: defaultValue,
+  default: defaultValue,
+};
+const ALIASES: Readonly<Record<string, string>> = { menuconfig: "config", mainmenu: "comment", "---help---": "help", osource: "source", rsource: "source", orsource: "source" };
+
+/** Reads a Kconfig tree file by file, following `source` statements. */
+class KconfigReader {
+  readonly symbols = new Map<string, KconfigSymbol>();
+  readonly files: string[] = [];
+  readonly blocks: Block[] = [];
+
+  constructor(private readonly options: KconfigReadOptions) {}
+
+  symbol(name: string): KconfigSymbol {
+    let entry = this.symbols.get(name);
     if (!entry) {
       entry = { name, definitions: [], selectedBy: [] };
-      symbols.set(name, entry);
+      this.symbols.set(name, entry);
     }
     return entry;
-  };
-  // `$(VAR)` (kernel) and `$VAR` (Buildroot's BR2_EXTERNAL_*_PATH) in source paths.
-  const expand = (path: string) =>
-    path.replace(/\$\(([A-Za-z0-9_]+)\)|\$([A-Za-z0-9_]+)/g, (whole, paren: string | undefined, bare: string | undefined) => options.variables[(paren ?? bare)!] ?? whole);
-  const blocks: Block[] = [];
+  }
 
-  const readFile = (file: string, optional: boolean) => {
-    const content = options.readFile(file);
+  /** `$(VAR)` (kernel) and `$VAR` (Buildroot's BR2_EXTERNAL_*_PATH) in source paths. */
+  expand(path: string): string {
+    return path.replace(/\$\(([A-Za-z0-9_]+)\)|\$([A-Za-z0-9_]+)/g, (whole, paren: string | undefined, bare: string | undefined) => this.options.variables[(paren ?? bare)!] ?? whole);
+  }
+
+  readFile(file: string, optional: boolean): void {
+    const content = this.options.readFile(file);
     if (content === undefined) {
       if (optional) return;
       throw new Error(`Kconfig file ${file} not found`);
     }
-    files.push(file);
+    this.files.push(file);
     const lines = content.split("\n");
-    let current: SymbolDefinition | undefined;
-    let currentName: string | undefined;
-    let pendingMenu: Block | undefined;
-    let helpIndent: number | undefined;
-    let inHelp = false;
-    const depth = blocks.length;
-
+    const state: FileState = { file, depth: this.blocks.length, inHelp: false };
     for (let i = 0; i < lines.length; i++) {
       let line = lines[i]!;
+      if (state.inHelp && isHelpText(state, line)) continue;
       const lineNumber = i + 1;
-      if (inHelp) {
-        const indent = indentation(line);
-        if (line.trim() === "") continue;
-        if (helpIndent === undefined) helpIndent = indent;
-        if (indent >= helpIndent && indent > 0) continue;
-        inHelp = false;
-      }
       while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + " " + lines[++i]!;
-      const stripped = stripComment(line).trim();
-      if (stripped === "") continue;
-      const [keyword, ...restWords] = stripped.split(/\s+/);
-      const rest = stripped.slice(keyword!.length).trim();
-      const fail = (message: string): never => {
-        throw new KconfigSyntaxError(file, lineNumber, message);
-      };
-      const inherited = () => blocks.flatMap((b) => b.condition);
-
-      switch (keyword) {
-        case "config":
-        case "menuconfig": {
-          currentName = restWords[0] ?? fail(`${keyword} without a symbol`);
-          current = { file, line: lineNumber, type: "unknown", dependsOn: inherited(), prompts: [], selects: [], defaults: [] };
-          symbol(currentName).definitions.push(current);
-          pendingMenu = undefined;
-          continue;
-        }
-        case "choice":
-          current = undefined;
-          currentName = undefined;
-          pendingMenu = { kind: "choice", condition: [] };
-          blocks.push(pendingMenu);
-          continue;
-        case "endchoice":
-        case "endmenu":
-        case "endif": {
-          const expected = keyword === "endchoice" ? "choice" : keyword === "endmenu" ? "menu" : "if";
-          const block = blocks.pop();
-          if (!block || block.kind !== expected || blocks.length < depth) fail(`${keyword} without matching ${expected}`);
-          current = undefined;
-          pendingMenu = undefined;
-          continue;
-        }
-        case "menu":
-          current = undefined;
-          pendingMenu = { kind: "menu", condition: [] };
-          blocks.push(pendingMenu);
-          continue;
-        case "if":
-          current = undefined;
-          pendingMenu = undefined;
-          blocks.push({ kind: "if", condition: [parseExpr(rest)] });
-          continue;
-        case "comment":
-        case "mainmenu":
-          current = undefined;
-          pendingMenu = undefined;
-          continue;
-        case "source":
-        case "osource":
-        case "rsource":
-        case "orsource": {
-          const target = expand(splitPrompt(rest).text);
-          const relative = keyword.includes("rsource") ? joinPath(dirname(file), target) : target;
-          current = undefined;
-          pendingMenu = undefined;
-          if (/[*?[]/.test(relative)) continue; // globbed sources are not used by the kernel trees we read
-          readFile(relative, keyword.startsWith("o"));
-          continue;
-        }
-        case "help":
-        case "---help---":
-          inHelp = true;
-          helpIndent = undefined;
-          continue;
-        case "depends": {
-          const expr = parseExpr(rest.replace(/^on\s+/, ""));
-          if (current) current.dependsOn.push(expr);
-          else if (pendingMenu) pendingMenu.condition.push(expr);
-          continue;
-        }
-        case "visible":
-          continue; // menu visibility does not change symbol values
-        case "prompt":
-          if (current) current.prompts.push(splitPrompt(rest));
-          continue;
-        case "select": {
-          const { head, condition } = splitCondition(rest);
-          if (current && currentName) {
-            current.selects.push({ symbol: head, ...(condition ? { condition } : {}) });
-            symbol(head).selectedBy.push({ symbol: currentName, ...(condition ? { condition } : {}) });
-          }
-          continue;
-        }
-        case "def_bool":
-        case "def_tristate":
-        case "default": {
-          if (!current) continue;
-          if (keyword !== "default") current.type = keyword === "def_bool" ? "bool" : "tristate";
-          const { head, condition } = splitCondition(rest);
-          current.defaults.push({ value: parseExpr(head), ...(condition ? { condition } : {}) });
-          continue;
-        }
-        default:
-          if (TYPE_KEYWORDS.has(keyword!)) {
-            if (current) {
-              current.type = keyword === "boolean" ? "bool" : (keyword as SymbolType);
-              if (rest !== "") current.prompts.push(splitPrompt(rest));
-            }
-            continue;
-          }
-          if (IGNORED_ATTRIBUTES.has(keyword!)) continue;
-          // Macro definitions of the Kconfig preprocessor: `cc-option = ...`, `X := $(shell ...)`.
-          // Top-level macro calls such as `$(error-if,...)` only check the build host.
-          if (/^[A-Za-z0-9_-]+\s*(:=|\+=|=)/.test(stripped) || stripped.startsWith("$(")) continue;
-          fail(`unknown Kconfig statement "${keyword}"`);
-      }
+      const text = stripComment(line).trim();
+      if (text !== "") this.statement(state, text, lineNumber);
     }
-    if (blocks.length !== depth) throw new KconfigSyntaxError(file, lines.length, "unterminated if/menu/choice block");
-  };
+    if (this.blocks.length !== state.depth) throw new KconfigSyntaxError(file, lines.length, "unterminated if/menu/choice block");
+  }
 
-  readFile(options.root ?? "Kconfig", false);
-  return { symbols, files };
+  private statement(state: FileState, text: string, line: number): void {
+    const [keyword, ...words] = text.split(/\s+/);
+    const statement = { keyword: keyword!, words, rest: text.slice(keyword!.length).trim(), text, line };
+    const handler = STATEMENTS[ALIASES[keyword!] ?? keyword!];
+    if (handler) return handler(this, state, statement);
+    if (TYPE_KEYWORDS.has(keyword!)) return typeDeclaration(this, state, statement);
+    if (IGNORED_ATTRIBUTES.has(keyword!)) return;
+    // Macro definitions of the Kconfig preprocessor: `cc-option = ...`, `X := $(shell ...)`.
+    // Top-level macro calls such as `$(error-if,...)` only check the build host.
+    if (/^[A-Za-z0-9_-]+\s*(:=|\+=|=)/.test(text) || text.startsWith("$(")) return;
+    throw new KconfigSyntaxError(state.file, line, `unknown Kconfig statement "${keyword}"`);
+  }
+}
+
+/** Inside a help text: blank lines and lines indented at least as far as its first line belong to it. */
+function isHelpText(state: FileState, line: string): boolean {
+  if (line.trim() === "") return true;
+  const indent = indentation(line);
+  if (state.helpIndent === undefined) state.helpIndent = indent;
+  if (indent >= state.helpIndent && indent > 0) return true;
+  state.inHelp = false;
+  return false;
+}
+
+export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
+  const reader = new KconfigReader(options);
+  reader.readFile(options.root ?? "Kconfig", false);
+  return { symbols: reader.symbols, files: reader.files };
 }
 
 /** All conditions under which a definition exists, as one expression (undefined: always). */
