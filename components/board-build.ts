@@ -3,15 +3,11 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureStatus, ResolvedBoard } from "@br-criu/model";
 import { defconfigFile } from "@br-criu/generators";
-import type { BuildPlan, StageInputs, StagePaths } from "@br-criu/planner";
+import { configCommands, imageCommands, kernelCommands, parseManifest, rootfsCommands, toolchainCommands, type BuildPlan, type StageInputs, type StagePaths } from "@br-criu/planner";
 import { BootTest } from "./boot-test";
 import { BuildEnvironment } from "./build-environment";
-import { BuildrootConfig } from "./buildroot-config";
+import { BuildStage, type BuildStageArgs } from "./build-stage";
 import { BuildrootTree } from "./buildroot-tree";
-import { Image } from "./image";
-import { Kernel } from "./kernel";
-import { Rootfs } from "./rootfs";
-import { Toolchain } from "./toolchain";
 import { VerifyReproducible } from "./verify-reproducible";
 
 export interface BoardBuildArgs {
@@ -42,7 +38,10 @@ export class BoardBuild extends pulumi.ComponentResource {
   public readonly buildrootVerified: pulumi.Output<string>;
   public readonly reproducible?: pulumi.Output<boolean>;
   public readonly differingFiles?: pulumi.Output<string[]>;
-  public readonly bootTest?: BootTest;
+  /** The boot test's criu check and dump/restore verdicts and its timings (with br-criu:bootTest). */
+  public readonly criuCheck?: pulumi.Output<boolean>;
+  public readonly dumpRestore?: pulumi.Output<boolean>;
+  public readonly bootTimings?: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: BoardBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     super("br-criu:build:BoardBuild", name, {}, opts);
@@ -73,31 +72,41 @@ export class BoardBuild extends pulumi.ComponentResource {
       { ...common, url: config.buildrootRepository, tag: config.buildrootVersion, commit: config.buildrootCommit, dependsOn: [environment] },
       { parent: this },
     );
-    const toolchain = new Toolchain(`${name}-toolchain`, { ...common, inputs: inputs.toolchain, plan: plan.stages.toolchain, epoch: plan.epoch, upstream: [tree.checkout] }, { parent: this });
-    const buildrootConfig = new BuildrootConfig(`${name}-config`, { ...common, inputs: inputs.config, plan: plan.stages.config, upstream: [toolchain.command] }, { parent: this });
-    const kernel = new Kernel(
-      `${name}-kernel`,
-      { ...common, inputs: inputs.kernel, plan: plan.stages.kernel, kernelVersion: board.kernel.version, upstream: [toolchain.command, buildrootConfig.command] },
-      { parent: this },
-    );
-    const rootfs = new Rootfs(`${name}-rootfs`, { ...common, inputs: inputs.rootfs, plan: plan.stages.rootfs, upstream: [toolchain.command, buildrootConfig.command] }, { parent: this });
-    const image = new Image(
-      `${name}-image`,
-      {
-        ...common,
-        inputs: inputs.image,
-        plan: plan.stages.image,
-        upstream: [kernel.command, rootfs.command],
-        record: JSON.stringify(plan.record),
-        recordFile: `${args.workDir}/${stack}/build-record.json`,
-      },
-      { parent: this },
-    );
-    this.imageFiles = image.files;
-    this.imageManifest = image.manifest;
+    const stage = (stageName: string, type: string, stageArgs: Omit<BuildStageArgs, keyof typeof common | "stage" | "type" | "commandSuffix">, commandSuffix = "make") =>
+      new BuildStage(`${name}-${stageName}`, { ...common, ...stageArgs, stage: stageName, type: `br-criu:build:${type}`, commandSuffix }, { parent: this });
+    const toolchain = stage("toolchain", "Toolchain", {
+      inputs: inputs.toolchain,
+      plan: plan.stages.toolchain,
+      commands: toolchainCommands,
+      extraTriggers: [plan.epoch],
+      upstream: [tree.checkout],
+    });
+    const buildrootConfig = stage("config", "BuildrootConfig", { inputs: inputs.config, plan: plan.stages.config, commands: configCommands, upstream: [toolchain.command] }, "defconfig");
+    const afterConfig = [toolchain.command, buildrootConfig.command];
+    const kernel = stage("kernel", "Kernel", {
+      inputs: inputs.kernel,
+      plan: plan.stages.kernel,
+      commands: (context) => kernelCommands(context, board.kernel.version),
+      upstream: afterConfig,
+    });
+    const rootfs = stage("rootfs", "Rootfs", { inputs: inputs.rootfs, plan: plan.stages.rootfs, commands: rootfsCommands, upstream: afterConfig });
+    const recordFile = `${args.workDir}/${stack}/build-record.json`;
+    const image = stage("image", "Image", {
+      inputs: inputs.image,
+      plan: plan.stages.image,
+      commands: (context) => imageCommands(context, recordFile),
+      // Written only after a successful build: the record the next plan compares against.
+      environment: { BR_CRIU_RECORD: JSON.stringify(plan.record) },
+      upstream: [kernel.command, rootfs.command],
+    });
+    this.imageManifest = image.stdout.apply(parseManifest);
+    this.imageFiles = this.imageManifest.apply((manifest) => Object.fromEntries(Object.keys(manifest).map((file) => [file, `${paths.output}/images/${file}`])));
     this.buildrootVerified = tree.verified;
     if (config.bootTest) {
-      this.bootTest = new BootTest(`${name}-boot-test`, { stack, repoRoot, imagesDir: `${paths.output}/images`, timeoutSeconds: 600, image: image.command }, { parent: this });
+      const bootTest = new BootTest(`${name}-boot-test`, { stack, repoRoot, imagesDir: `${paths.output}/images`, timeoutSeconds: 600, image: image.command }, { parent: this });
+      this.criuCheck = bootTest.criuCheck;
+      this.dumpRestore = bootTest.dumpRestore;
+      this.bootTimings = bootTest.timings;
     }
     if (config.verifyReproducible) {
       const verify = new VerifyReproducible(
@@ -113,7 +122,7 @@ export class BoardBuild extends pulumi.ComponentResource {
       imageManifest: this.imageManifest,
       buildrootVerified: this.buildrootVerified,
       ...(this.reproducible ? { reproducible: this.reproducible, differingFiles: this.differingFiles } : {}),
-      ...(this.bootTest ? { criuCheck: this.bootTest.criuCheck, dumpRestore: this.bootTest.dumpRestore } : {}),
+      ...(this.criuCheck ? { criuCheck: this.criuCheck, dumpRestore: this.dumpRestore, bootTimings: this.bootTimings } : {}),
     });
   }
 }

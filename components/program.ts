@@ -100,6 +100,6 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     imageFiles: build.imageFiles,
     imageManifest: build.imageManifest,
     ...(build.reproducible ? { reproducible: build.reproducible, differingFiles: build.differingFiles! } : {}),
-    ...(build.bootTest ? { criuCheck: build.bootTest.criuCheck, dumpRestore: build.bootTest.dumpRestore, bootTimings: build.bootTest.timings } : {}),
+    ...(build.criuCheck ? { criuCheck: build.criuCheck, dumpRestore: build.dumpRestore!, bootTimings: build.bootTimings! } : {}),
   };
 }

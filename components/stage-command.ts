@@ -5,8 +5,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellCommandLine } from "@br-criu/generators";
-import { removeContainerCommand, stageCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
+import { removeContainerCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
 
 export interface StageCommandArgs {
   readonly runner: pulumi.Input<Runner>;
@@ -46,14 +45,4 @@ export function runStage(parent: pulumi.Resource, name: string, stage: string, a
  */
 export function stageTriggers(inputs: InputMap, upstream: readonly pulumi.Input<pulumi.CustomResource>[], ...extra: unknown[]): pulumi.Input<unknown>[] {
   return [inputs, ...extra, ...upstream.map((resource) => pulumi.output(resource).id)];
-}
-
-/** One stage.sh invocation for the stack's defconfig. */
-export function stageStep(runner: Runner, args: Pick<StageCommandArgs, "paths" | "stack">, stage: string, stageArgs: readonly string[]): string {
-  return stageCommand(runner, args.paths, args.stack, stage, stageArgs);
-}
-
-/** Runs the br-criu CLI from the repository (config and kernel checks). */
-export function brCriu(...words: string[]): string {
-  return shellCommandLine(["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words]);
 }

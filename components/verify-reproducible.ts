@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseComparison, reproducibilityCheck, type Runner, type StagePaths } from "@br-criu/planner";
-import type { StageArgs } from "./stage-args";
+import type { StageArgs } from "./build-stage";
 import { runStage } from "./stage-command";
 
 export interface VerifyReproducibleArgs extends Omit<StageArgs, "paths" | "inputs" | "plan"> {

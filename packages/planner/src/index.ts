@@ -3,3 +3,4 @@ export * from "./plan";
 export * from "./invocation";
 export * from "./manifest";
 export * from "./host-tools";
+export * from "./stage-steps";
