@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildrootTreeSteps, parseComparison, parseManifest, reproducibilityCheck, stageCommand, type DockerRunner, type StagePaths } from "@br-criu/planner";
@@ -21,9 +21,13 @@ import { buildEnvironmentImage, ensureBaseImage, filesNotOwnedBy, fullBuildSteps
 
 const STACK = "container-test";
 const DEFCONFIG = "qemu_x86_64_criu_defconfig";
-const STAGE_SCRIPT = join(REPO_ROOT, "packages/build-env/stage.sh");
 const user = invokingUser();
 const home = userDirectory(user, "container-home");
+// The comparison runs on the host as the invoking user, who may not be able
+// to read this checkout (a clone in a private temporary directory): a copy.
+const STAGE_SCRIPT = join(home, "stage.sh");
+copyFileSync(join(REPO_ROOT, "packages/build-env/stage.sh"), STAGE_SCRIPT);
+chmodSync(STAGE_SCRIPT, 0o755);
 
 requireDocker();
 const base = ensureBaseImage();

@@ -93,13 +93,13 @@ export function userDirectory(user: InvokingUser, prefix: string): string {
   return dir;
 }
 
-/** Runs a shell command line as the user, as command.local.Command runs a stage (`sh -c`). */
+/** Runs a shell command line as the user, as command.local.Command runs a stage (`sh -c`), from the user's home (the checkout may be private to root). */
 export function runAsUser(user: InvokingUser, commandLine: string, home: string): { status: number; stdout: string; stderr: string } {
   const asUser =
     process.getuid!() === user.uid
       ? ["sh", "-c", commandLine]
       : ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(",")}`, "--inh-caps=-all", "sh", "-c", commandLine];
-  const result = spawnSync(asUser[0]!, asUser.slice(1), { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env["PATH"]!, HOME: home } });
+  const result = spawnSync(asUser[0]!, asUser.slice(1), { cwd: home, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env["PATH"]!, HOME: home } });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
