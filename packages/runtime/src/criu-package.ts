@@ -101,27 +101,12 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const started = Date.now();
   const commands: string[] = [];
   const cached = cacheDirectory(dir, (work) => {
-    mkdirSync(join(work, "wrap"));
-    // $(TARGET_CROSS): the compiler with --sysroot and the CPU flags, the binutils as they are.
-    writeFileSync(join(work, "wrap", compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
-    chmodSync(join(work, "wrap", compiler), 0o755);
-    for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${debian.triplet}-${tool}`, join(work, "wrap", `${debian.triplet}-${tool}`));
+    const targetCross = writeToolchainWrapper(join(work, "wrap"), debian.triplet, sysroot, flags);
     runCommand("tar", ["-xf", tarball, "-C", work]);
     const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
-    const variables = { HOST_DIR: "/usr", TARGET_CROSS: join(work, "wrap", `${debian.triplet}-`), "@D": source };
+    const variables = { HOST_DIR: "/usr", TARGET_CROSS: targetCross, "@D": source };
     const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
-
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
-      PKG_CONFIG: "pkg-config",
-      PKG_CONFIG_SYSROOT_DIR: sysroot,
-      PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${debian.triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
-    };
-    for (const assignment of recipe.environment.map(substitute)) {
-      const [name, ...value] = assignment.split("=");
-      env[name!] = value.join("=");
-    }
+    const env = buildEnvironment(sysroot, debian.triplet, recipe.environment.map(substitute));
     const options = [...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`), ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute)];
     const step = (command: string, args: readonly string[]) => {
       commands.push([command, ...args].join(" "));
@@ -146,6 +131,36 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   // A cached build reports how long it took when it was built (the record's first line).
   const seconds = Number(/^seconds=([\d.]+)$/m.exec(cached.record)?.[1] ?? 0);
   return { staging: join(dir, "staging"), sysroot, cached: !cached.filled, seconds, commands };
+}
+
+/**
+ * $(TARGET_CROSS) in a directory: the compiler with --sysroot and the CPU
+ * flags (what Buildroot's toolchain wrapper adds), the binutils as they are.
+ * Returns the prefix.
+ */
+function writeToolchainWrapper(dir: string, triplet: string, sysroot: string, flags: readonly string[]): string {
+  mkdirSync(dir);
+  const compiler = `${triplet}-gcc`;
+  writeFileSync(join(dir, compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
+  chmodSync(join(dir, compiler), 0o755);
+  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${triplet}-${tool}`, join(dir, `${triplet}-${tool}`));
+  return join(dir, `${triplet}-`);
+}
+
+/** make's environment: the recipe's assignments, and pkg-config pointed at the sysroot as Buildroot's pkgconf wrapper does. */
+function buildEnvironment(sysroot: string, triplet: string, assignments: readonly string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
+    PKG_CONFIG: "pkg-config",
+    PKG_CONFIG_SYSROOT_DIR: sysroot,
+    PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
+  };
+  for (const assignment of assignments) {
+    const [name, ...value] = assignment.split("=");
+    env[name!] = value.join("=");
+  }
+  return env;
 }
 
 /** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */
