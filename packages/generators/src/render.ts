@@ -10,6 +10,9 @@ import { startQemuFile } from "./qemu";
 import { generatedHeader, type RenderedFile } from "./generated-file";
 import { formatBuildrootEntry } from "./writers";
 
+/** Where the kernel options of every fragment are declared, with their reasons. */
+export const KERNEL_OPTIONS_MODEL = "packages/model/src/kernel-options.ts";
+
 /** Kernel fragment entries (CONFIG_ symbols), sorted by symbol. */
 export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
   return board.kernelOptions.map((option) => {
@@ -22,6 +25,7 @@ export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
 
 export function renderKernelFragment(board: ResolvedBoard, source: string): string {
   const lines = generatedHeader(`Kernel options for CRIU ${board.criu.version} on ${board.config.board} (${board.arch.name})`, source);
+  lines.push(commentLine(`Every CRIU option and its reason: ${KERNEL_OPTIONS_MODEL} (grep its CONFIG_ name).`));
   for (const entry of kernelFragmentEntries(board)) lines.push("", commentLine(entry.reason), formatEntry(entry.symbol, entry.value));
   if (board.kernel.extraOptions.length > 0) {
     lines.push("", commentLine(`The stack's own options (br-criu:kernelConfig of ${source}), merged after CRIU's:`));
