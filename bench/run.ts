@@ -25,7 +25,16 @@ import { DEBIAN_KERNEL_TARBALL, cacheRoot, ensureKernelSource } from "@br-criu/k
 import { buildCriu } from "@br-criu/runtime";
 import { listStacks, loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { pulumiConfig, runProgram } from "../tests/support/mocks";
-import { buildEnvironmentImage, ensureBaseImage, fullBuildSteps, giveToUser, invokingUser, requireDocker, runAsUser, userDirectory } from "../tests/support/container";
+import {
+  buildEnvironmentImage,
+  ensureBaseImage,
+  fullBuildSteps,
+  giveToUser,
+  invokingUser,
+  requireDocker,
+  runAsUser,
+  userDirectory,
+} from "../tests/support/container";
 import { createStandInBuildroot } from "../tests/support/standin-buildroot";
 
 const root = resolve(__dirname, "..");
@@ -67,16 +76,26 @@ async function main() {
     return;
   }
   const source = await time(() => ensureKernelSource());
-  console.log(`kernel: source ${source.value.version} ${source.value.unpacked ? "unpacked" : "found in cache"} in ${(source.ms / 1000).toFixed(1)} s`);
+  console.log(
+    `kernel: source ${source.value.version} ${source.value.unpacked ? "unpacked" : "found in cache"} in ${(source.ms / 1000).toFixed(1)} s`,
+  );
   const work = mkdtempSync(join(tmpdir(), "br-criu-bench-"));
   let output = "";
-  const verify = await time(() => run(["verify-kernel", "--all", "--work", work], { cwd: root, stdout: (t) => (output += t), stderr: (t) => (output += t) }));
+  const verify = await time(() =>
+    run(["verify-kernel", "--all", "--work", work], {
+      cwd: root,
+      stdout: (t) => (output += t),
+      stderr: (t) => (output += t),
+    }),
+  );
   console.log(`kernel: verify-kernel --all (5 stacks): ${(verify.ms / 1000).toFixed(1)} s, exit ${verify.value}`);
 
   const project = loadProject(root);
   for (const stack of ["qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-ppc64le"]) {
     const criu = await time(() => buildCriu(resolveStack(loadStack(project, stack)), cacheRoot()));
-    const how = criu.value.cached ? `cached (${(criu.ms / 1000).toFixed(1)} s to find; built in ${criu.value.seconds.toFixed(0)} s)` : `built in ${criu.value.seconds.toFixed(0)} s`;
+    const how = criu.value.cached
+      ? `cached (${(criu.ms / 1000).toFixed(1)} s to find; built in ${criu.value.seconds.toFixed(0)} s)`
+      : `built in ${criu.value.seconds.toFixed(0)} s`;
     console.log(`package: ${stack} CRIU ${how}`);
   }
 
@@ -85,11 +104,24 @@ async function main() {
   for (const stack of stacks) {
     let report = "";
     const runtimeWork = mkdtempSync(join(tmpdir(), "br-criu-bench-runtime-"));
-    const boot = await time(() => run(["boot-test", stack, "--json", "--work", runtimeWork], { cwd: root, stdout: (t) => (report += t), stderr: () => undefined }));
-    const parsed = JSON.parse(report) as { passed: boolean; timings: { kernelBuildSeconds?: number; bootToResultSeconds: number } };
+    const boot = await time(() =>
+      run(["boot-test", stack, "--json", "--work", runtimeWork], {
+        cwd: root,
+        stdout: (t) => (report += t),
+        stderr: () => undefined,
+      }),
+    );
+    const parsed = JSON.parse(report) as {
+      passed: boolean;
+      timings: { kernelBuildSeconds?: number; bootToResultSeconds: number };
+    };
     const build = parsed.timings.kernelBuildSeconds;
-    console.log(`runtime: ${stack} test kernel ${build ? `built in ${build.toFixed(0)} s` : "from cache (delete ~/.cache/br-criu/test-kernels to measure a build)"}`);
-    console.log(`runtime: ${stack} boot to result under TCG: ${parsed.timings.bootToResultSeconds.toFixed(1)} s (${parsed.passed ? "passed" : "FAILED"}); whole boot-test command ${(boot.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `runtime: ${stack} test kernel ${build ? `built in ${build.toFixed(0)} s` : "from cache (delete ~/.cache/br-criu/test-kernels to measure a build)"}`,
+    );
+    console.log(
+      `runtime: ${stack} boot to result under TCG: ${parsed.timings.bootToResultSeconds.toFixed(1)} s (${parsed.passed ? "passed" : "FAILED"}); whole boot-test command ${(boot.ms / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -102,19 +134,41 @@ function benchContainer(): void {
     return;
   }
   const base = ensureBaseImage();
-  console.log(`container: base image ${base.built ? `debootstrap'd and imported in ${base.seconds.toFixed(0)} s` : "found in the engine (docker rmi it to measure)"}`);
+  console.log(
+    `container: base image ${base.built ? `debootstrap'd and imported in ${base.seconds.toFixed(0)} s` : "found in the engine (docker rmi it to measure)"}`,
+  );
   const image = buildEnvironmentImage(base.value, "br-criu-build-env:bench");
-  console.log(`container: docker build of packages/build-env: ${image.seconds.toFixed(1)} s (Docker's layer cache makes repeats fast)`);
+  console.log(
+    `container: docker build of packages/build-env: ${image.seconds.toFixed(1)} s (Docker's layer cache makes repeats fast)`,
+  );
   const user = invokingUser();
-  const standIn = createStandInBuildroot(mkdtempSync(join(tmpdir(), "br-criu-bench-standin-")), randomBytes(6).toString("hex"));
+  const standIn = createStandInBuildroot(
+    mkdtempSync(join(tmpdir(), "br-criu-bench-standin-")),
+    randomBytes(6).toString("hex"),
+  );
   giveToUser(user, standIn.dir);
-  const runner = { mode: "docker" as const, image: image.value, downloadVolume: "br-criu-dl", ccacheVolume: "br-criu-ccache" };
+  const runner = {
+    mode: "docker" as const,
+    image: image.value,
+    downloadVolume: "br-criu-dl",
+    ccacheVolume: "br-criu-ccache",
+  };
   const home = userDirectory(user, "bench-home");
   for (const attempt of ["first (downloads)", "second (volumes reused)"]) {
-    const paths = { buildroot: join(userDirectory(user, "bench-checkout"), "buildroot"), external: join(root, "packages/br2-external"), output: userDirectory(user, "bench-output") };
+    const paths = {
+      buildroot: join(userDirectory(user, "bench-checkout"), "buildroot"),
+      external: join(root, "packages/br2-external"),
+      output: userDirectory(user, "bench-output"),
+    };
     const build = performance.now();
-    const result = runAsUser(user, fullBuildSteps(runner, paths, "bench", standIn, standIn.release, "qemu_x86_64_criu_defconfig").join(" && "), home);
-    console.log(`container: stand-in Buildroot, checkout and six stages in the container, ${attempt}: ${((performance.now() - build) / 1000).toFixed(1)} s${result.status === 0 ? "" : " (FAILED)"}`);
+    const result = runAsUser(
+      user,
+      fullBuildSteps(runner, paths, "bench", standIn, standIn.release, "qemu_x86_64_criu_defconfig").join(" && "),
+      home,
+    );
+    console.log(
+      `container: stand-in Buildroot, checkout and six stages in the container, ${attempt}: ${((performance.now() - build) / 1000).toFixed(1)} s${result.status === 0 ? "" : " (FAILED)"}`,
+    );
   }
 }
 

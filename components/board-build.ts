@@ -3,7 +3,17 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureStatus, ResolvedBoard } from "@br-criu/model";
 import { defconfigFile } from "@br-criu/generators";
-import { configCommands, imageCommands, kernelCommands, parseManifest, rootfsCommands, toolchainCommands, type BuildPlan, type StageInputs, type StagePaths } from "@br-criu/planner";
+import {
+  configCommands,
+  imageCommands,
+  kernelCommands,
+  parseManifest,
+  rootfsCommands,
+  toolchainCommands,
+  type BuildPlan,
+  type StageInputs,
+  type StagePaths,
+} from "@br-criu/planner";
 import { BootTest } from "./boot-test";
 import { BuildEnvironment } from "./build-environment";
 import { BuildStage, type BuildStageArgs } from "./build-stage";
@@ -66,14 +76,35 @@ export class BoardBuild extends pulumi.ComponentResource {
       external: `${repoRoot}/packages/br2-external`,
       output: `${args.workDir}/${stack}/output`,
     };
-    const common = { runner: environment.runner, paths, stack, repoRoot, defconfig: defconfigFile(config.board).replace(/^configs\//, "") };
+    const common = {
+      runner: environment.runner,
+      paths,
+      stack,
+      repoRoot,
+      defconfig: defconfigFile(config.board).replace(/^configs\//, ""),
+    };
     const tree = new BuildrootTree(
       `${name}-buildroot`,
-      { ...common, url: config.buildrootRepository, tag: config.buildrootVersion, commit: config.buildrootCommit, dependsOn: [environment] },
+      {
+        ...common,
+        url: config.buildrootRepository,
+        tag: config.buildrootVersion,
+        commit: config.buildrootCommit,
+        dependsOn: [environment],
+      },
       { parent: this },
     );
-    const stage = (stageName: string, type: string, stageArgs: Omit<BuildStageArgs, keyof typeof common | "stage" | "type" | "commandSuffix">, commandSuffix = "make") =>
-      new BuildStage(`${name}-${stageName}`, { ...common, ...stageArgs, stage: stageName, type: `br-criu:build:${type}`, commandSuffix }, { parent: this });
+    const stage = (
+      stageName: string,
+      type: string,
+      stageArgs: Omit<BuildStageArgs, keyof typeof common | "stage" | "type" | "commandSuffix">,
+      commandSuffix = "make",
+    ) =>
+      new BuildStage(
+        `${name}-${stageName}`,
+        { ...common, ...stageArgs, stage: stageName, type: `br-criu:build:${type}`, commandSuffix },
+        { parent: this },
+      );
     const toolchain = stage("toolchain", "Toolchain", {
       inputs: inputs.toolchain,
       plan: plan.stages.toolchain,
@@ -81,7 +112,12 @@ export class BoardBuild extends pulumi.ComponentResource {
       extraTriggers: [plan.epoch],
       upstream: [tree.checkout],
     });
-    const buildrootConfig = stage("config", "BuildrootConfig", { inputs: inputs.config, plan: plan.stages.config, commands: configCommands, upstream: [toolchain.command] }, "defconfig");
+    const buildrootConfig = stage(
+      "config",
+      "BuildrootConfig",
+      { inputs: inputs.config, plan: plan.stages.config, commands: configCommands, upstream: [toolchain.command] },
+      "defconfig",
+    );
     const afterConfig = [toolchain.command, buildrootConfig.command];
     const kernel = stage("kernel", "Kernel", {
       inputs: inputs.kernel,
@@ -89,7 +125,12 @@ export class BoardBuild extends pulumi.ComponentResource {
       commands: (context) => kernelCommands(context, board.kernel.version),
       upstream: afterConfig,
     });
-    const rootfs = stage("rootfs", "Rootfs", { inputs: inputs.rootfs, plan: plan.stages.rootfs, commands: rootfsCommands, upstream: afterConfig });
+    const rootfs = stage("rootfs", "Rootfs", {
+      inputs: inputs.rootfs,
+      plan: plan.stages.rootfs,
+      commands: rootfsCommands,
+      upstream: afterConfig,
+    });
     const recordFile = `${args.workDir}/${stack}/build-record.json`;
     const image = stage("image", "Image", {
       inputs: inputs.image,
@@ -100,10 +141,16 @@ export class BoardBuild extends pulumi.ComponentResource {
       upstream: [kernel.command, rootfs.command],
     });
     this.imageManifest = image.stdout.apply(parseManifest);
-    this.imageFiles = this.imageManifest.apply((manifest) => Object.fromEntries(Object.keys(manifest).map((file) => [file, `${paths.output}/images/${file}`])));
+    this.imageFiles = this.imageManifest.apply((manifest) =>
+      Object.fromEntries(Object.keys(manifest).map((file) => [file, `${paths.output}/images/${file}`])),
+    );
     this.buildrootVerified = tree.verified;
     if (config.bootTest) {
-      const bootTest = new BootTest(`${name}-boot-test`, { stack, repoRoot, imagesDir: `${paths.output}/images`, timeoutSeconds: 600, image: image.command }, { parent: this });
+      const bootTest = new BootTest(
+        `${name}-boot-test`,
+        { stack, repoRoot, imagesDir: `${paths.output}/images`, timeoutSeconds: 600, image: image.command },
+        { parent: this },
+      );
       this.criuCheck = bootTest.criuCheck;
       this.dumpRestore = bootTest.dumpRestore;
       this.bootTimings = bootTest.timings;
@@ -122,7 +169,9 @@ export class BoardBuild extends pulumi.ComponentResource {
       imageManifest: this.imageManifest,
       buildrootVerified: this.buildrootVerified,
       ...(this.reproducible ? { reproducible: this.reproducible, differingFiles: this.differingFiles } : {}),
-      ...(this.criuCheck ? { criuCheck: this.criuCheck, dumpRestore: this.dumpRestore, bootTimings: this.bootTimings } : {}),
+      ...(this.criuCheck
+        ? { criuCheck: this.criuCheck, dumpRestore: this.dumpRestore, bootTimings: this.bootTimings }
+        : {}),
     });
   }
 }
@@ -136,5 +185,10 @@ function buildEnvTag(repoRoot: string): string {
 
 /** The CRIU feature matrix as a stack output: feature -> state. */
 export function featureMatrixOutput(features: readonly FeatureStatus[]): Record<string, string> {
-  return Object.fromEntries(features.map((f) => [f.name, f.enabled ? "enabled" : f.available ? (f.wanted ? "wanted" : "available") : `impossible: ${f.reason}`]));
+  return Object.fromEntries(
+    features.map((f) => [
+      f.name,
+      f.enabled ? "enabled" : f.available ? (f.wanted ? "wanted" : "available") : `impossible: ${f.reason}`,
+    ]),
+  );
 }

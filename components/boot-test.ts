@@ -44,13 +44,19 @@ export class BootTest extends pulumi.ComponentResource {
     const report = run.stdout.apply((stdout) => {
       const parsed = parseBootTestJson(stdout);
       if (!parsed.passed) {
-        pulumi.log.error(`CRIU acceptance failed at ${parsed.firstFailure ?? "boot"} (${parsed.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ")}); console log: ${parsed.consoleLog ?? "none"}`, this);
+        pulumi.log.error(
+          `CRIU acceptance failed at ${parsed.firstFailure ?? "boot"} (${parsed.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ")}); console log: ${parsed.consoleLog ?? "none"}`,
+          this,
+        );
       }
       return parsed;
     });
     this.criuCheck = report.apply((r) => r.criuCheck);
     this.dumpRestore = report.apply((r) => r.dumpRestore);
-    this.timings = report.apply((r) => ({ ...r.timings, ...Object.fromEntries(r.steps.map((s) => [`${s.step}Ms`, s.ms])) }));
+    this.timings = report.apply((r) => ({
+      ...r.timings,
+      ...Object.fromEntries(r.steps.map((s) => [`${s.step}Ms`, s.ms])),
+    }));
     this.registerOutputs({ criuCheck: this.criuCheck, dumpRestore: this.dumpRestore, timings: this.timings });
   }
 }

@@ -41,14 +41,24 @@ export class BuildEnvironment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      const downloads = new docker.Volume(`${name}-downloads`, { name: args.downloadVolume }, { parent: this, retainOnDelete: args.retainCaches });
-      const ccache = new docker.Volume(`${name}-ccache`, { name: args.ccacheVolume }, { parent: this, retainOnDelete: args.retainCaches });
-      this.runner = pulumi.all([image.imageName, downloads.name, ccache.name]).apply(([imageName, downloadVolume, ccacheVolume]) => ({
-        mode: "docker" as const,
-        image: imageName,
-        downloadVolume,
-        ccacheVolume,
-      }));
+      const downloads = new docker.Volume(
+        `${name}-downloads`,
+        { name: args.downloadVolume },
+        { parent: this, retainOnDelete: args.retainCaches },
+      );
+      const ccache = new docker.Volume(
+        `${name}-ccache`,
+        { name: args.ccacheVolume },
+        { parent: this, retainOnDelete: args.retainCaches },
+      );
+      this.runner = pulumi
+        .all([image.imageName, downloads.name, ccache.name])
+        .apply(([imageName, downloadVolume, ccacheVolume]) => ({
+          mode: "docker" as const,
+          image: imageName,
+          downloadVolume,
+          ccacheVolume,
+        }));
     } else {
       const downloadDir = `${args.hostCacheDir}/dl`;
       const ccacheDir = `${args.hostCacheDir}/ccache`;
@@ -60,7 +70,12 @@ export class BuildEnvironment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.runner = check.stdout.apply(() => ({ mode: "host" as const, stageScript: `${args.contextDir}/stage.sh`, downloadDir, ccacheDir }));
+      this.runner = check.stdout.apply(() => ({
+        mode: "host" as const,
+        stageScript: `${args.contextDir}/stage.sh`,
+        downloadDir,
+        ccacheDir,
+      }));
     }
     this.registerOutputs({ runner: this.runner });
   }

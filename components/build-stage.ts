@@ -55,7 +55,12 @@ export class BuildStage extends pulumi.ComponentResource {
   constructor(name: string, args: BuildStageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(args.type, name, {}, opts);
     logStagePlan(this, args.stage, args.plan);
-    const context = (runner: Runner): StageContext => ({ runner, paths: args.paths, stack: args.stack, defconfig: args.defconfig });
+    const context = (runner: Runner): StageContext => ({
+      runner,
+      paths: args.paths,
+      stack: args.stack,
+      defconfig: args.defconfig,
+    });
     this.command = runStage(this, `${name}-${args.commandSuffix}`, args.stage, {
       ...args,
       steps: (runner) => [...args.commands(context(runner)).create],

@@ -32,7 +32,8 @@ export class BuildrootTree extends pulumi.ComponentResource {
     super("br-criu:build:BuildrootTree", name, {}, opts);
     const checkout = runStage(this, `${name}-checkout`, "buildroot-tree", {
       ...args,
-      steps: (runner) => buildrootTreeSteps(runner, args.paths, args.stack, { url: args.url, tag: args.tag, commit: args.commit }),
+      steps: (runner) =>
+        buildrootTreeSteps(runner, args.paths, args.stack, { url: args.url, tag: args.tag, commit: args.commit }),
       triggers: [{ url: args.url, tag: args.tag, commit: args.commit }],
       dependsOn: args.dependsOn,
     });

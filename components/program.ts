@@ -72,7 +72,9 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   }
 
   const files: StageFiles = {
-    kernelFragments: Object.fromEntries(config.kernelFragments.map((path) => [path, readFileSync(join(EXTERNAL_DIR, path), "utf8")])),
+    kernelFragments: Object.fromEntries(
+      config.kernelFragments.map((path) => [path, readFileSync(join(EXTERNAL_DIR, path), "utf8")]),
+    ),
     packageFiles: readTree(join(EXTERNAL_DIR, "package")),
     overlayFiles: Object.fromEntries(
       [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].flatMap((overlay) =>
@@ -86,7 +88,15 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   const previous = parseBuildRecord(existsSync(recordFile) ? readFileSync(recordFile, "utf8") : undefined);
   const plan = planBuild(previous, inputs, { forceClean: config.rebuild });
 
-  const build = new BoardBuild(stack, { stack, board, inputs, plan, repoRoot: REPO_ROOT, workDir, hostCacheDir: cacheRoot() });
+  const build = new BoardBuild(stack, {
+    stack,
+    board,
+    inputs,
+    plan,
+    repoRoot: REPO_ROOT,
+    workDir,
+    hostCacheDir: cacheRoot(),
+  });
   return {
     board: config.board,
     arch: board.arch.name,
@@ -96,10 +106,14 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     kernelVersion: board.kernel.version,
     criuFeatures: featureMatrixOutput(board.features),
     inputsHash: inputsHash(inputs),
-    rebuildPlan: Object.fromEntries(Object.entries(plan.stages).map(([stage, p]) => [stage, p.rebuild ? [...p.reasons] : []])),
+    rebuildPlan: Object.fromEntries(
+      Object.entries(plan.stages).map(([stage, p]) => [stage, p.rebuild ? [...p.reasons] : []]),
+    ),
     imageFiles: build.imageFiles,
     imageManifest: build.imageManifest,
     ...(build.reproducible ? { reproducible: build.reproducible, differingFiles: build.differingFiles! } : {}),
-    ...(build.criuCheck ? { criuCheck: build.criuCheck, dumpRestore: build.dumpRestore!, bootTimings: build.bootTimings! } : {}),
+    ...(build.criuCheck
+      ? { criuCheck: build.criuCheck, dumpRestore: build.dumpRestore!, bootTimings: build.bootTimings! }
+      : {}),
   };
 }

@@ -11,7 +11,11 @@ import { StackError, decodeStackConfig, stackFilePath, type Project } from "@br-
  * plan` (Pulumi hands the program text; it is decoded by declared type), and
  * refuses keys of unknown namespaces the same way.
  */
-export function readRawConfig(project: Project, stack: string, all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): Record<string, unknown> {
+export function readRawConfig(
+  project: Project,
+  stack: string,
+  all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
+): Record<string, unknown> {
   const { config, problems } = decodeStackConfig(all);
   if (problems.length > 0) throw new pulumi.RunError(StackError.of(stackFilePath(project, stack), problems).message);
   return config;

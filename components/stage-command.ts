@@ -23,12 +23,21 @@ export interface StageCommandArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-export function runStage(parent: pulumi.Resource, name: string, stage: string, args: StageCommandArgs): command.local.Command {
+export function runStage(
+  parent: pulumi.Resource,
+  name: string,
+  stage: string,
+  args: StageCommandArgs,
+): command.local.Command {
   return new command.local.Command(
     name,
     {
       create: pulumi.output(args.runner).apply((runner) => args.steps(runner).join(" && \\\n")),
-      delete: pulumi.output(args.runner).apply((runner) => [removeContainerCommand(runner, args.stack, stage), ...(args.deleteSteps?.(runner) ?? [])].join("\n")),
+      delete: pulumi
+        .output(args.runner)
+        .apply((runner) =>
+          [removeContainerCommand(runner, args.stack, stage), ...(args.deleteSteps?.(runner) ?? [])].join("\n"),
+        ),
       dir: args.repoRoot,
       triggers: args.triggers,
       ...(args.environment ? { environment: args.environment } : {}),
@@ -43,6 +52,10 @@ export function runStage(parent: pulumi.Resource, name: string, stage: string, a
  * per changed key), then extra values, then the ids of the stages it builds
  * on, so that replacing one of those re-runs this one.
  */
-export function stageTriggers(inputs: InputMap, upstream: readonly pulumi.Input<pulumi.CustomResource>[], ...extra: unknown[]): pulumi.Input<unknown>[] {
+export function stageTriggers(
+  inputs: InputMap,
+  upstream: readonly pulumi.Input<pulumi.CustomResource>[],
+  ...extra: unknown[]
+): pulumi.Input<unknown>[] {
   return [inputs, ...extra, ...upstream.map((resource) => pulumi.output(resource).id)];
 }

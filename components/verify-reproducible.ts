@@ -23,7 +23,15 @@ export class VerifyReproducible extends pulumi.ComponentResource {
   constructor(name: string, args: VerifyReproducibleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("br-criu:build:VerifyReproducible", name, {}, opts);
     const second = { ...args, paths: { ...args.paths, output: args.secondOutput } };
-    const check = (runner: Runner) => reproducibilityCheck(runner, args.paths, args.stack, args.defconfig, args.secondOutput, "packages/build-env/stage.sh");
+    const check = (runner: Runner) =>
+      reproducibilityCheck(
+        runner,
+        args.paths,
+        args.stack,
+        args.defconfig,
+        args.secondOutput,
+        "packages/build-env/stage.sh",
+      );
     const command = runStage(this, `${name}-second-build`, "verify", {
       ...second,
       steps: (runner) => [...check(runner).create],

@@ -14,10 +14,29 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildrootTreeSteps, parseComparison, parseManifest, reproducibilityCheck, stageCommand, type DockerRunner, type StagePaths } from "@br-criu/planner";
+import {
+  buildrootTreeSteps,
+  parseComparison,
+  parseManifest,
+  reproducibilityCheck,
+  stageCommand,
+  type DockerRunner,
+  type StagePaths,
+} from "@br-criu/planner";
 import { REPO_ROOT } from "../support/project";
 import { createStandInBuildroot, type StandInRelease } from "../support/standin-buildroot";
-import { buildEnvironmentImage, ensureBaseImage, filesNotOwnedBy, fullBuildSteps, giveToUser, invokingUser, requireDocker, runAsUser, userDirectory, volumeExists } from "../support/container";
+import {
+  buildEnvironmentImage,
+  ensureBaseImage,
+  filesNotOwnedBy,
+  fullBuildSteps,
+  giveToUser,
+  invokingUser,
+  requireDocker,
+  runAsUser,
+  userDirectory,
+  volumeExists,
+} from "../support/container";
 
 const STACK = "container-test";
 const DEFCONFIG = "qemu_x86_64_criu_defconfig";
@@ -31,11 +50,21 @@ chmodSync(STAGE_SCRIPT, 0o755);
 
 requireDocker();
 const base = ensureBaseImage();
-console.log(`# base image ${base.value}: ${base.built ? `debootstrap'd and imported in ${base.seconds.toFixed(0)} s` : "from the engine"}`);
+console.log(
+  `# base image ${base.value}: ${base.built ? `debootstrap'd and imported in ${base.seconds.toFixed(0)} s` : "from the engine"}`,
+);
 const image = buildEnvironmentImage(base.value, "br-criu-build-env:test");
 console.log(`# docker build of packages/build-env: ${image.seconds.toFixed(0)} s`);
-const runner: DockerRunner = { mode: "docker", image: image.value, downloadVolume: "br-criu-dl", ccacheVolume: "br-criu-ccache" };
-const standIn = createStandInBuildroot(mkdtempSync(join(tmpdir(), "br-criu-standin-upstream-")), randomBytes(6).toString("hex"));
+const runner: DockerRunner = {
+  mode: "docker",
+  image: image.value,
+  downloadVolume: "br-criu-dl",
+  ccacheVolume: "br-criu-ccache",
+};
+const standIn = createStandInBuildroot(
+  mkdtempSync(join(tmpdir(), "br-criu-standin-upstream-")),
+  randomBytes(6).toString("hex"),
+);
 // The repository belongs to the invoking user, as a mirror of theirs would (git refuses other users' repositories).
 giveToUser(user, standIn.dir);
 
@@ -60,16 +89,28 @@ const sha256 = (path: string) => createHash("sha256").update(readFileSync(path))
 test("the stand-in Buildroot builds in the container: images on the host, owned by the invoking user, manifest matching", () => {
   const stagePaths = paths(join(userDirectory(user, "checkout"), "buildroot"), userDirectory(user, "output"));
   const stdout = fullBuild(standIn.release, stagePaths);
-  assert.match(stdout, new RegExp(`^buildroot 2026\\.02\\.3 ${standIn.release.commit}$`, "m"), "the checkout verified the commit");
+  assert.match(
+    stdout,
+    new RegExp(`^buildroot 2026\\.02\\.3 ${standIn.release.commit}$`, "m"),
+    "the checkout verified the commit",
+  );
   assert.match(stdout, /^>>> defconfig qemu_x86_64_criu_defconfig from BR2_EXTERNAL$/m);
   assert.match(stdout, /^>>> toolchain gcc and g\+\+ work$/m);
-  assert.match(stdout, new RegExp(`^>>> linux ${standIn.token} Downloading$`, "m"), "the first build downloads into br-criu-dl");
+  assert.match(
+    stdout,
+    new RegExp(`^>>> linux ${standIn.token} Downloading$`, "m"),
+    "the first build downloads into br-criu-dl",
+  );
   assert.match(stdout, new RegExp(`^>>> linux ${standIn.token} ccache miss$`, "m"));
 
   const images = join(stagePaths.output, "images");
   assert.deepEqual(readdirSync(images).sort(), ["manifest.sha256", "rootfs.cpio", "rootfs.tar", "vmlinux"]);
   const manifest = parseManifest(readFileSync(join(images, "manifest.sha256"), "utf8"));
-  assert.deepEqual(manifest, { "rootfs.cpio": sha256(join(images, "rootfs.cpio")), "rootfs.tar": sha256(join(images, "rootfs.tar")), vmlinux: sha256(join(images, "vmlinux")) });
+  assert.deepEqual(manifest, {
+    "rootfs.cpio": sha256(join(images, "rootfs.cpio")),
+    "rootfs.tar": sha256(join(images, "rootfs.tar")),
+    vmlinux: sha256(join(images, "vmlinux")),
+  });
   assert.deepEqual(filesNotOwnedBy(stagePaths.output, user.uid), [], `every output file belongs to uid ${user.uid}`);
   assert.deepEqual(filesNotOwnedBy(stagePaths.buildroot, user.uid), [], "the checkout belongs to the invoking user");
 
@@ -80,7 +121,10 @@ test("the stand-in Buildroot builds in the container: images on the host, owned 
 
   // Removing the output directory (what `pulumi destroy` does to a stack's output) leaves the caches.
   rmSync(stagePaths.output, { recursive: true, force: true });
-  assert.ok(volumeExists("br-criu-dl") && volumeExists("br-criu-ccache"), "the cache volumes outlive the output directory");
+  assert.ok(
+    volumeExists("br-criu-dl") && volumeExists("br-criu-ccache"),
+    "the cache volumes outlive the output directory",
+  );
   assert.ok(existsSync(stagePaths.buildroot));
 });
 
@@ -92,7 +136,14 @@ test("the reproducibility check in the container: identical manifests, and an em
     const stagePaths = paths(join(userDirectory(user, "checkout"), "buildroot"), userDirectory(user, "output"));
     fullBuild(release, stagePaths);
     // The VerifyReproducible stage's own command lines: a second build in a fresh directory at the same O=.
-    const check = reproducibilityCheck(runner, stagePaths, STACK, DEFCONFIG, join(userDirectory(user, "output-verify"), "second"), STAGE_SCRIPT);
+    const check = reproducibilityCheck(
+      runner,
+      stagePaths,
+      STACK,
+      DEFCONFIG,
+      join(userDirectory(user, "output-verify"), "second"),
+      STAGE_SCRIPT,
+    );
     const verdict = parseComparison(runSteps(check.create));
     assert.deepEqual(verdict, expected, release.tag);
     runSteps(check.delete);
@@ -108,7 +159,15 @@ test("a build image without a tool Buildroot's dependency check needs fails the 
   assert.equal(broken.status, 0, broken.stderr);
   const brokenRunner: DockerRunner = { ...runner, image: "br-criu-build-env:test-without-rsync" };
   const stagePaths = paths(join(userDirectory(user, "checkout"), "buildroot"), userDirectory(user, "output"));
-  const checkout = runAsUser(user, buildrootTreeSteps(brokenRunner, stagePaths, STACK, { url: standIn.dir, tag: standIn.release.tag, commit: standIn.release.commit }).join(" && "), home);
+  const checkout = runAsUser(
+    user,
+    buildrootTreeSteps(brokenRunner, stagePaths, STACK, {
+      url: standIn.dir,
+      tag: standIn.release.tag,
+      commit: standIn.release.commit,
+    }).join(" && "),
+    home,
+  );
   assert.equal(checkout.status, 0, checkout.stderr);
   const config = runAsUser(user, stageCommand(brokenRunner, stagePaths, STACK, "config", [DEFCONFIG]), home);
   assert.equal(config.status, 1);

@@ -16,7 +16,17 @@
 import { before, after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/project";
@@ -36,7 +46,11 @@ function pulumi(...args: string[]): SpawnSyncReturns<string> {
 }
 
 function plan(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), [join(scratch, "packages/cli/src/main.ts"), "plan", ...args], { cwd: scratch, encoding: "utf8" });
+  return spawnSync(
+    join(REPO_ROOT, "node_modules/.bin/tsx"),
+    [join(scratch, "packages/cli/src/main.ts"), "plan", ...args],
+    { cwd: scratch, encoding: "utf8" },
+  );
 }
 
 /** Runs checks with one config value set by the CLI, and puts the stack file back as it was whatever happens. */
@@ -52,14 +66,20 @@ function withConfig(key: string, value: string, checks: () => void, ...setOption
   }
 }
 
-const stateListing = (root: string) => (existsSync(join(root, ".pulumi-state")) ? readdirSync(join(root, ".pulumi-state"), { recursive: true }).map(String).sort() : []);
+const stateListing = (root: string) =>
+  existsSync(join(root, ".pulumi-state"))
+    ? readdirSync(join(root, ".pulumi-state"), { recursive: true }).map(String).sort()
+    : [];
 const repoStateBefore = stateListing(REPO_ROOT);
 
 before(() => {
   scratch = mkdtempSync(join(tmpdir(), "br-criu-engine-"));
   // The tracked files as they are in the working tree, and the installed node_modules.
-  const files = spawnSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
-  for (const file of files) if (existsSync(join(REPO_ROOT, file))) cpSync(join(REPO_ROOT, file), join(scratch, file), { recursive: true });
+  const files = spawnSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" })
+    .stdout.split("\0")
+    .filter(Boolean);
+  for (const file of files)
+    if (existsSync(join(REPO_ROOT, file))) cpSync(join(REPO_ROOT, file), join(scratch, file), { recursive: true });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(scratch, "node_modules"));
   mkdirSync(join(scratch, ".pulumi-state"), { recursive: true });
   const home = join(scratch, ".pulumi-home");
@@ -80,16 +100,25 @@ after(() => {
 test("the CLI is the pinned version and `stack init` uses the relative file backend inside the scratch copy", () => {
   const version = pulumi("version");
   assert.equal(version.status, 0, version.stderr);
-  assert.equal(version.stdout.trim(), `v${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]}`);
+  assert.equal(
+    version.stdout.trim(),
+    `v${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]}`,
+  );
   const init = pulumi("stack", "init", STACK);
   assert.equal(init.status, 0, init.stderr);
-  assert.ok(existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu", `${STACK}.json`)), stateListing(scratch).join("\n"));
+  assert.ok(
+    existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu", `${STACK}.json`)),
+    stateListing(scratch).join("\n"),
+  );
   assert.deepEqual(stateListing(REPO_ROOT), repoStateBefore, "nothing is written in the repository's .pulumi-state");
 });
 
 test("`config set br-criu:ccache false` is stored as a string, and plan reads it as the boolean false", () => {
   withConfig("br-criu:ccache", "false", () => {
-    assert.match(readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"), /^ {2}br-criu:ccache: "false"$/m);
+    assert.match(
+      readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"),
+      /^ {2}br-criu:ccache: "false"$/m,
+    );
     const planned = plan(STACK, "--json");
     assert.equal(planned.status, 0, planned.stderr);
     assert.equal(JSON.parse(planned.stdout)[0].buildroot_defconfig.BR2_CCACHE, "n");
@@ -101,7 +130,10 @@ test("`config set --path 'br-criu:kernelConfig.ZRAM' y` is stored as a map, and 
     "br-criu:kernelConfig.ZRAM",
     "y",
     () => {
-      assert.match(readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"), /^ {2}br-criu:kernelConfig:\n {4}ZRAM: "y"$/m);
+      assert.match(
+        readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"),
+        /^ {2}br-criu:kernelConfig:\n {4}ZRAM: "y"$/m,
+      );
       const out = mkdtempSync(join(tmpdir(), "br-criu-engine-plan-"));
       const planned = plan(STACK, "--out", out);
       assert.equal(planned.status, 0, planned.stderr);
@@ -112,7 +144,7 @@ test("`config set --path 'br-criu:kernelConfig.ZRAM' y` is stored as a map, and 
   );
 });
 
-test("the program under the engine reads the CLI's string \"false\" as a boolean, as plan does", () => {
+test('the program under the engine reads the CLI\'s string "false" as a boolean, as plan does', () => {
   // With ccache "false" and a bad rootfsSize, the program's refusal names rootfsSize only:
   // had it read "false" as text, it would refuse br-criu:ccache too (expected boolean).
   withConfig("br-criu:ccache", "false", () =>
@@ -134,10 +166,21 @@ test("`npm run preview -- <stack>` creates the stack on first use and runs the p
   const before = readFileSync(stackFile, "utf8");
   writeFileSync(stackFile, before.replace(/^ {2}br-criu:arch: aarch64$/m, "  br-criu:arch: mips"));
   try {
-    const wrapper = spawnSync("bash", [join(scratch, "packages/engine/pulumi.sh"), "preview", "qemu-aarch64"], { cwd: scratch, env, encoding: "utf8", timeout: 300_000 });
+    const wrapper = spawnSync("bash", [join(scratch, "packages/engine/pulumi.sh"), "preview", "qemu-aarch64"], {
+      cwd: scratch,
+      env,
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     assert.notEqual(wrapper.status, 0);
-    assert.match(wrapper.stdout + wrapper.stderr, /stacks\/Pulumi\.qemu-aarch64\.yaml: br-criu:arch: "mips" is not supported/);
-    assert.ok(existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu/qemu-aarch64.json")), "the wrapper created the stack in the scratch copy's state");
+    assert.match(
+      wrapper.stdout + wrapper.stderr,
+      /stacks\/Pulumi\.qemu-aarch64\.yaml: br-criu:arch: "mips" is not supported/,
+    );
+    assert.ok(
+      existsSync(join(scratch, ".pulumi-state/.pulumi/stacks/br-criu/qemu-aarch64.json")),
+      "the wrapper created the stack in the scratch copy's state",
+    );
   } finally {
     writeFileSync(stackFile, before);
   }
@@ -160,7 +203,10 @@ test("`config set br-criu:arch mips`: preview fails with the message plan gives,
     assert.match(message, /^stacks\/Pulumi\.qemu-x86_64\.yaml: br-criu:arch: "mips" is not supported/);
     const preview = pulumi("preview", "--stack", STACK);
     assert.notEqual(preview.status, 0);
-    assert.ok((preview.stdout + preview.stderr).includes(message), `preview output lacks plan's message:\n${preview.stdout}\n${preview.stderr}`);
+    assert.ok(
+      (preview.stdout + preview.stderr).includes(message),
+      `preview output lacks plan's message:\n${preview.stdout}\n${preview.stderr}`,
+    );
     const state = pulumi("stack", "export", "--stack", STACK);
     assert.equal(state.status, 0, state.stderr);
     assert.deepEqual(JSON.parse(state.stdout).deployment.resources ?? [], []);
@@ -171,7 +217,10 @@ test("a namespace typo set with the CLI is refused by the program under the real
   withConfig("br-ciru:kernelVersion", "6.12.91", () => {
     const preview = pulumi("preview", "--stack", STACK);
     assert.notEqual(preview.status, 0);
-    assert.match(preview.stdout + preview.stderr, /br-ciru:kernelVersion: unknown namespace "br-ciru".*did you mean br-criu:kernelVersion\?/s);
+    assert.match(
+      preview.stdout + preview.stderr,
+      /br-ciru:kernelVersion: unknown namespace "br-ciru".*did you mean br-criu:kernelVersion\?/s,
+    );
   });
 });
 

@@ -25,16 +25,28 @@ for (const stack of ["qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-ppc64le"])
   test(`${stack}: CRIU ${version} builds and installs with the package's recipe`, () => {
     const board = resolveStack(loadStack(project, stack));
     const build = buildCriu(board, cacheRoot());
-    console.log(`# ${stack}: ${build.cached ? `cached build (built in ${build.seconds.toFixed(0)} s)` : `built in ${build.seconds.toFixed(0)} s`} (${build.staging})`);
+    console.log(
+      `# ${stack}: ${build.cached ? `cached build (built in ${build.seconds.toFixed(0)} s)` : `built in ${build.seconds.toFixed(0)} s`} (${build.staging})`,
+    );
     // LIBDIR=/usr/lib and the install targets: what Buildroot's TARGET_DIR receives.
-    for (const file of ["usr/sbin/criu", "usr/bin/compel", "usr/lib/libcriu.so.2.0", "usr/lib/libcompel.so.1.0", "usr/libexec/compel/std.lib.a"]) {
+    for (const file of [
+      "usr/sbin/criu",
+      "usr/bin/compel",
+      "usr/lib/libcriu.so.2.0",
+      "usr/lib/libcompel.so.1.0",
+      "usr/libexec/compel/std.lib.a",
+    ]) {
       assert.ok(existsSync(join(build.staging, file)), `${stack}: ${file} is installed`);
     }
     // The binary is this release and runs (under qemu-user for other architectures).
     const criu = join(build.staging, "usr/sbin/criu");
-    const emulator = board.arch.name === "x86_64" ? [] : [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", build.sysroot];
+    const emulator =
+      board.arch.name === "x86_64" ? [] : [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", build.sysroot];
     const [command, ...args] = [...emulator, criu, "--version"];
-    const out = execFileSync(command!, args, { encoding: "utf8", env: { ...process.env, LD_LIBRARY_PATH: join(build.sysroot, "usr/lib", DEBIAN_ARCHES[board.arch.name]!.triplet) } });
+    const out = execFileSync(command!, args, {
+      encoding: "utf8",
+      env: { ...process.env, LD_LIBRARY_PATH: join(build.sysroot, "usr/lib", DEBIAN_ARCHES[board.arch.name]!.triplet) },
+    });
     assert.match(out, new RegExp(`^Version: ${version.replace(/\./g, "\\.")}$`, "m"));
   });
 }

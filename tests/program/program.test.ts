@@ -21,7 +21,11 @@ const byName = (resources: readonly RecordedResource[], name: string) => {
 const STAGE_STEPS: Record<string, RegExp[]> = {
   toolchain: [/ toolchain (\S+_criu_defconfig)$/m],
   config: [/ config \S+_criu_defconfig /, /check-buildroot-config \S+ --config \S+\/output\/\.config/],
-  kernel: [/ kernel-configure \S+_criu_defconfig /, /check-kernel \S+ --tree \S+\/output\/build\/linux-6\.12\.91 /, / kernel \S+_criu_defconfig$/m],
+  kernel: [
+    / kernel-configure \S+_criu_defconfig /,
+    /check-kernel \S+ --tree \S+\/output\/build\/linux-6\.12\.91 /,
+    / kernel \S+_criu_defconfig$/m,
+  ],
   rootfs: [/ rootfs \S+_criu_defconfig$/m],
   image: [/ image \S+_criu_defconfig /, /build-record\.json/],
 };
@@ -30,17 +34,20 @@ for (const stack of stacks) {
   test(`${stack}: component tree, docker build environment, one command per stage, map-shaped triggers, outputs`, async () => {
     const { resources, outputs } = await runProgram(stack, pulumiConfig(stack, { workDir: freshWorkDir() }));
     const components = resources.filter((r) => r.type.startsWith("br-criu:")).map((r) => `${r.type} ${r.name}`);
-    assert.deepEqual(components.sort(), [
-      `br-criu:build:BoardBuild ${stack}`,
-      `br-criu:build:BootTest ${stack}-boot-test`,
-      `br-criu:build:BuildEnvironment ${stack}-env`,
-      `br-criu:build:BuildrootConfig ${stack}-config`,
-      `br-criu:build:BuildrootTree ${stack}-buildroot`,
-      `br-criu:build:Image ${stack}-image`,
-      `br-criu:build:Kernel ${stack}-kernel`,
-      `br-criu:build:Rootfs ${stack}-rootfs`,
-      `br-criu:build:Toolchain ${stack}-toolchain`,
-    ].sort());
+    assert.deepEqual(
+      components.sort(),
+      [
+        `br-criu:build:BoardBuild ${stack}`,
+        `br-criu:build:BootTest ${stack}-boot-test`,
+        `br-criu:build:BuildEnvironment ${stack}-env`,
+        `br-criu:build:BuildrootConfig ${stack}-config`,
+        `br-criu:build:BuildrootTree ${stack}-buildroot`,
+        `br-criu:build:Image ${stack}-image`,
+        `br-criu:build:Kernel ${stack}-kernel`,
+        `br-criu:build:Rootfs ${stack}-rootfs`,
+        `br-criu:build:Toolchain ${stack}-toolchain`,
+      ].sort(),
+    );
 
     const image = byName(resources, `${stack}-env-image`);
     assert.equal(image.type, "docker:index/image:Image");
@@ -48,7 +55,10 @@ for (const stack of stacks) {
     assert.equal(image.inputs["skipPush"], true);
     assert.match(image.inputs["build"]["context"], /packages\/build-env$/);
     assert.deepEqual(
-      resources.filter((r) => r.type === "docker:index/volume:Volume").map((r) => r.inputs["name"]).sort(),
+      resources
+        .filter((r) => r.type === "docker:index/volume:Volume")
+        .map((r) => r.inputs["name"])
+        .sort(),
       ["br-criu-ccache", "br-criu-dl"],
     );
 
@@ -67,7 +77,10 @@ for (const stack of stacks) {
     const kernelTriggers = byName(resources, `${stack}-kernel-make`).inputs["triggers"][0];
     assert.equal(kernelTriggers["CONFIG_CHECKPOINT_RESTORE"], "y");
     assert.equal(kernelTriggers["BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE"], '"6.12.91"');
-    assert.equal(byName(resources, `${stack}-rootfs-make`).inputs["triggers"][0]["BR2_PACKAGE_CHECKPOINT_RESTORE"], "y");
+    assert.equal(
+      byName(resources, `${stack}-rootfs-make`).inputs["triggers"][0]["BR2_PACKAGE_CHECKPOINT_RESTORE"],
+      "y",
+    );
     assert.match(byName(resources, `${stack}-toolchain-make`).inputs["delete"], / clean\b/);
     assert.equal(byName(resources, `${stack}-toolchain-make`).inputs["triggers"][1], 0, "epoch 0 on a first build");
 
@@ -77,12 +90,24 @@ for (const stack of stacks) {
     assert.equal(outputs["buildrootCommit"], "679b9ead7620bbf193620d1ebf56f53c1764d37a");
     assert.match(String(outputs["inputsHash"]), /^[0-9a-f]{64}$/);
     assert.deepEqual(Object.keys(outputs["imageManifest"] as object), ["bzImage", "rootfs.ext2", "start-qemu.sh"]);
-    assert.match((outputs["imageFiles"] as Record<string, string>)["rootfs.ext2"]!, new RegExp(`/${stack}/output/images/rootfs\\.ext2$`));
+    assert.match(
+      (outputs["imageFiles"] as Record<string, string>)["rootfs.ext2"]!,
+      new RegExp(`/${stack}/output/images/rootfs\\.ext2$`),
+    );
     assert.equal((outputs["criuFeatures"] as Record<string, string>)["lazy-pages"], "enabled");
-    assert.deepEqual(Object.keys(outputs["rebuildPlan"] as object), ["toolchain", "config", "kernel", "rootfs", "image"]);
+    assert.deepEqual(Object.keys(outputs["rebuildPlan"] as object), [
+      "toolchain",
+      "config",
+      "kernel",
+      "rootfs",
+      "image",
+    ]);
 
     const bootTest = byName(resources, `${stack}-boot-test-qemu`);
-    assert.match(bootTest.inputs["create"], new RegExp(`boot-test ${stack} --images \\S+/${stack}/output/images --timeout \\d+ --json`));
+    assert.match(
+      bootTest.inputs["create"],
+      new RegExp(`boot-test ${stack} --images \\S+/${stack}/output/images --timeout \\d+ --json`),
+    );
     assert.equal(bootTest.inputs["triggers"][0], `${stack}-image-make-id`, "a new image re-runs the boot test");
     assert.equal(outputs["criuCheck"], true);
     assert.equal(outputs["dumpRestore"], true);
@@ -91,15 +116,27 @@ for (const stack of stacks) {
 }
 
 test("host mode: no Docker resources, a host check, stages run stage.sh with fixed environment", async () => {
-  const { resources } = await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir() }));
-  assert.deepEqual(resources.filter((r) => r.type.startsWith("docker:")), []);
+  const { resources } = await runProgram(
+    "qemu-aarch64",
+    pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir() }),
+  );
+  assert.deepEqual(
+    resources.filter((r) => r.type.startsWith("docker:")),
+    [],
+  );
   assert.match(byName(resources, "qemu-aarch64-env-host-check").inputs["create"], /missing/);
   const toolchain = byName(resources, "qemu-aarch64-toolchain-make").inputs["create"];
-  assert.match(toolchain, /env BR_CRIU_BUILDROOT=\S+ BR_CRIU_EXTERNAL=\S+packages\/br2-external BR_CRIU_OUTPUT=\S+\/qemu-aarch64\/output BR2_DL_DIR=\S+ BR2_CCACHE_DIR=\S+ \S+packages\/build-env\/stage\.sh toolchain qemu_aarch64_criu_defconfig/);
+  assert.match(
+    toolchain,
+    /env BR_CRIU_BUILDROOT=\S+ BR_CRIU_EXTERNAL=\S+packages\/br2-external BR_CRIU_OUTPUT=\S+\/qemu-aarch64\/output BR2_DL_DIR=\S+ BR2_CCACHE_DIR=\S+ \S+packages\/build-env\/stage\.sh toolchain qemu_aarch64_criu_defconfig/,
+  );
 });
 
 test("verifyReproducible adds a second build and exports the verdict", async () => {
-  const { resources, outputs } = await runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { verifyReproducible: true, workDir: freshWorkDir() }));
+  const { resources, outputs } = await runProgram(
+    "qemu-x86_64",
+    pulumiConfig("qemu-x86_64", { verifyReproducible: true, workDir: freshWorkDir() }),
+  );
   const verify = byName(resources, "qemu-x86_64-verify-second-build").inputs["create"];
   assert.match(verify, /\/qemu-x86_64\/output-verify:\/br\/output/);
   assert.match(verify, /compare-manifests/);
@@ -128,12 +165,21 @@ test("a bad stack configuration fails before any resource is declared", async ()
     assert.match(error.message, /^stacks\/Pulumi\.qemu-x86_64\.yaml: br-criu:arch: "mips" is not supported/);
     return true;
   });
-  await assert.rejects(runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { reproducible: "maybe" })), /br-criu:reproducible: expected boolean/);
-  await assert.rejects(runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { frobnicate: true })), /unknown key "frobnicate"/);
+  await assert.rejects(
+    runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { reproducible: "maybe" })),
+    /br-criu:reproducible: expected boolean/,
+  );
+  await assert.rejects(
+    runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { frobnicate: true })),
+    /unknown key "frobnicate"/,
+  );
 });
 
 test("a stack whose checked-in BR2_EXTERNAL files are stale is refused with the fix", async () => {
-  await assert.rejects(runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { hostname: "renamed" })), /packages\/br2-external is out of date.*npm run generate/);
+  await assert.rejects(
+    runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { hostname: "renamed" })),
+    /packages\/br2-external is out of date.*npm run generate/,
+  );
 });
 
 test("the program entry loads through ts-node, as Pulumi's Node.js runtime loads it", () => {
@@ -152,15 +198,31 @@ test("the program entry loads through ts-node, as Pulumi's Node.js runtime loads
   const result = spawnSync(process.execPath, ["-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
   assert.equal(result.status, 0, result.stderr);
   const types = JSON.parse(result.stdout.trim().split("\n").pop()!);
-  assert.ok(types.includes("br-criu:build:Kernel") && types.includes("command:local:Command") && types.includes("docker:index/image:Image"), result.stdout);
+  assert.ok(
+    types.includes("br-criu:build:Kernel") &&
+      types.includes("command:local:Command") &&
+      types.includes("docker:index/image:Image"),
+    result.stdout,
+  );
 });
 
 test("br-criu:buildrootRepository is where the checkout clones from, and part of its triggers", async () => {
   const mirror = "/srv/mirrors/buildroot.git";
-  const { resources } = await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir(), buildrootRepository: mirror }));
+  const { resources } = await runProgram(
+    "qemu-aarch64",
+    pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir(), buildrootRepository: mirror }),
+  );
   const checkout = byName(resources, "qemu-aarch64-buildroot-checkout").inputs;
-  assert.match(checkout["create"], new RegExp(`stage\\.sh buildroot-tree ${mirror.replace(/\./g, "\\.")} 2026\\.02\\.3 [0-9a-f]{40}`));
+  assert.match(
+    checkout["create"],
+    new RegExp(`stage\\.sh buildroot-tree ${mirror.replace(/\./g, "\\.")} 2026\\.02\\.3 [0-9a-f]{40}`),
+  );
   assert.equal(JSON.parse(JSON.stringify(checkout["triggers"]))[0].url, mirror);
-  const upstream = (await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir() }))).resources;
-  assert.match(byName(upstream, "qemu-aarch64-buildroot-checkout").inputs["create"], /buildroot-tree https:\/\/gitlab\.com\/buildroot\.org\/buildroot\.git /);
+  const upstream = (
+    await runProgram("qemu-aarch64", pulumiConfig("qemu-aarch64", { buildMode: "host", workDir: freshWorkDir() }))
+  ).resources;
+  assert.match(
+    byName(upstream, "qemu-aarch64-buildroot-checkout").inputs["create"],
+    /buildroot-tree https:\/\/gitlab\.com\/buildroot\.org\/buildroot\.git /,
+  );
 });

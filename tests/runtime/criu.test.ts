@@ -43,17 +43,28 @@ interface BootReport {
 /** Every check the model expects was reported, and each as the model says; a mismatch names the feature. */
 function assertFeaturesAsModelled(report: BootReport, mustFail: string[]): void {
   assert.ok(report.features.length > 0, "the test system reported no criu check --feature results");
-  const mismatches = report.features.filter((f) => f.expected !== f.reported).map((f) => `${f.check} (${f.feature || "every board"}): model says ${f.expected}, CRIU says ${f.reported}`);
+  const mismatches = report.features
+    .filter((f) => f.expected !== f.reported)
+    .map((f) => `${f.check} (${f.feature || "every board"}): model says ${f.expected}, CRIU says ${f.reported}`);
   assert.deepEqual(mismatches, []);
-  assert.ok(report.features.some((f) => f.check === "get_rseq_conf" && f.reported === "pass"), "get_rseq_conf passes");
-  assert.deepEqual(report.features.filter((f) => f.reported === "fail").map((f) => f.check), mustFail);
+  assert.ok(
+    report.features.some((f) => f.check === "get_rseq_conf" && f.reported === "pass"),
+    "get_rseq_conf passes",
+  );
+  assert.deepEqual(
+    report.features.filter((f) => f.reported === "fail").map((f) => f.check),
+    mustFail,
+  );
 }
 
 async function bootTest(...extra: string[]): Promise<{ code: number; report: BootReport; stderr: string }> {
   return bootTestOf("qemu-x86_64", ...extra);
 }
 
-async function bootTestOf(stack: string, ...extra: string[]): Promise<{ code: number; report: BootReport; stderr: string }> {
+async function bootTestOf(
+  stack: string,
+  ...extra: string[]
+): Promise<{ code: number; report: BootReport; stderr: string }> {
   const result = await runCli(["boot-test", stack, "--json", "--work", work, ...extra], REPO_ROOT);
   return { code: result.code, report: JSON.parse(result.stdout || "{}"), stderr: result.stderr };
 }
@@ -64,7 +75,10 @@ test("x86_64: criu check, dump, frozen counter, restore, counter advances", asyn
   assert.equal(report.passed, true);
   assert.equal(report.criuCheck, true);
   assert.equal(report.dumpRestore, true);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), ALL_STEPS_PASS);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    ALL_STEPS_PASS,
+  );
   const [from, to] = /counter (\d+) -> (\d+)/.exec(report.steps[4]!.detail)!.slice(1).map(Number);
   assert.ok(to! > from!, report.steps[4]!.detail);
   // Soft-dirty tracking exists on x86_64: every feature check passes.
@@ -79,14 +93,20 @@ test("x86_64 without ADVISE_SYSCALLS: CRIU refuses the kernel, naming madvise", 
   assert.equal(report.passed, false);
   assert.equal(report.criuCheck, false);
   assert.equal(report.firstFailure, "criu-check");
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), [["criu-check", false]]);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    [["criu-check", false]],
+  );
   assert.match([report.steps[0]!.detail, ...report.log].join("\n"), /madvise failed .*Function not implemented/);
 });
 
 test("aarch64: the same acceptance on the arm64 test kernel under qemu-system-aarch64, with the cross-built CRIU", async () => {
   const { code, report, stderr } = await bootTestOf("qemu-aarch64", "--timeout", "600");
   assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), ALL_STEPS_PASS);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    ALL_STEPS_PASS,
+  );
   // arm64 selects no HAVE_ARCH_SOFT_DIRTY: CRIU must find no memory dirty tracking.
   assertFeaturesAsModelled(report, ["mem_dirty_track"]);
 });
@@ -94,7 +114,10 @@ test("aarch64: the same acceptance on the arm64 test kernel under qemu-system-aa
 test("arm: vexpress-a9 (Cortex-A9, armhf) with the recipe's cross-built CRIU", async () => {
   const { code, report, stderr } = await bootTestOf("qemu-arm", "--timeout", "900");
   assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), ALL_STEPS_PASS);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    ALL_STEPS_PASS,
+  );
   // 32-bit arm: no soft-dirty, no time namespaces, no huge pages without LPAE.
   assertFeaturesAsModelled(report, ["mem_dirty_track", "timens", "memfd_hugetlb"]);
 });
@@ -102,7 +125,10 @@ test("arm: vexpress-a9 (Cortex-A9, armhf) with the recipe's cross-built CRIU", a
 test("ppc64le: pseries (POWER8) with the recipe's cross-built CRIU", async () => {
   const { code, report, stderr } = await bootTestOf("qemu-ppc64le", "--timeout", "900");
   assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), ALL_STEPS_PASS);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    ALL_STEPS_PASS,
+  );
   // Book3S-64 has soft-dirty tracking: every check passes.
   assertFeaturesAsModelled(report, []);
 });
@@ -111,7 +137,10 @@ test("riscv64: virt with OpenSBI and Debian unstable's CRIU 4.2.1", async () => 
   const { code, report, stderr } = await bootTestOf("qemu-riscv64", "--timeout", "900");
   assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
   assert.match(stderr, /CRIU from Debian unstable's criu 4\.2\.1 binary \(riscv64\)/);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.ok]), ALL_STEPS_PASS);
+  assert.deepEqual(
+    report.steps.map((s) => [s.step, s.ok]),
+    ALL_STEPS_PASS,
+  );
   // riscv64 selects no HAVE_ARCH_SOFT_DIRTY.
   assertFeaturesAsModelled(report, ["mem_dirty_track"]);
 });

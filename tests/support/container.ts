@@ -19,13 +19,20 @@ export const TEST_MIRROR = "http://deb.debian.org/debian";
 export const TEST_SECURITY_MIRROR = "http://deb.debian.org/debian-security";
 
 const run = (command: string, args: readonly string[], input?: string) =>
-  execFileSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], ...(input === undefined ? {} : { input }) });
+  execFileSync(command, args, {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    ...(input === undefined ? {} : { input }),
+  });
 
 /** Fails, naming the fix, unless a Docker engine answers. */
 export function requireDocker(): void {
   const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
   if (info.status !== 0) {
-    throw new Error(`no Docker engine answers (${(info.stderr || String(info.error)).trim().split("\n")[0]}): install Debian's docker.io and start dockerd (.ci/run does both)`);
+    throw new Error(
+      `no Docker engine answers (${(info.stderr || String(info.error)).trim().split("\n")[0]}): install Debian's docker.io and start dockerd (.ci/run does both)`,
+    );
   }
 }
 
@@ -45,11 +52,21 @@ export interface Timed<T> {
 export function ensureBaseImage(): Timed<string> {
   const debootstrapVersion = run("dpkg-query", ["-W", "-f=${Version}", "debootstrap"]);
   const script = join(REPO_ROOT, "packages/build-env/debootstrap-base.sh");
-  const inputs = { suite: "bookworm", variant: "minbase", mirror: TEST_MIRROR, debootstrapVersion, arch: run("dpkg", ["--print-architecture"]).trim(), script: createHash("sha256").update(run("cat", [script])).digest("hex") };
+  const inputs = {
+    suite: "bookworm",
+    variant: "minbase",
+    mirror: TEST_MIRROR,
+    debootstrapVersion,
+    arch: run("dpkg", ["--print-architecture"]).trim(),
+    script: createHash("sha256")
+      .update(run("cat", [script]))
+      .digest("hex"),
+  };
   const hash = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
   const tag = `br-criu-test-base:${hash}`;
   const started = Date.now();
-  if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0) return { value: tag, seconds: 0, built: false };
+  if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0)
+    return { value: tag, seconds: 0, built: false };
   const { dir } = cacheDirectory(join(cacheRoot(), "docker-base", hash), (staging) => {
     run(script, [TEST_MIRROR, join(staging, "rootfs.tar")]);
     return JSON.stringify(inputs);
@@ -59,14 +76,31 @@ export function ensureBaseImage(): Timed<string> {
 }
 
 /** `docker build` of packages/build-env as users get it, with only BASE and the archives overridden. */
-export function buildEnvironmentImage(base: string, tag: string, contextDir = join(REPO_ROOT, "packages/build-env")): Timed<string> {
+export function buildEnvironmentImage(
+  base: string,
+  tag: string,
+  contextDir = join(REPO_ROOT, "packages/build-env"),
+): Timed<string> {
   const started = Date.now();
   const result = spawnSync(
     "docker",
-    ["build", "-q", "-t", tag, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_ARCHIVE=${TEST_MIRROR}`, "--build-arg", `DEBIAN_SECURITY_ARCHIVE=${TEST_SECURITY_MIRROR}`, contextDir],
+    [
+      "build",
+      "-q",
+      "-t",
+      tag,
+      "--build-arg",
+      `BASE=${base}`,
+      "--build-arg",
+      `DEBIAN_ARCHIVE=${TEST_MIRROR}`,
+      "--build-arg",
+      `DEBIAN_SECURITY_ARCHIVE=${TEST_SECURITY_MIRROR}`,
+      contextDir,
+    ],
     { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
-  if (result.status !== 0) throw new Error(`docker build of ${contextDir} failed:\n${result.stderr.trim().split("\n").slice(-20).join("\n")}`);
+  if (result.status !== 0)
+    throw new Error(`docker build of ${contextDir} failed:\n${result.stderr.trim().split("\n").slice(-20).join("\n")}`);
   return { value: tag, seconds: (Date.now() - started) / 1000, built: true };
 }
 
@@ -94,12 +128,30 @@ export function userDirectory(user: InvokingUser, prefix: string): string {
 }
 
 /** Runs a shell command line as the user, as command.local.Command runs a stage (`sh -c`), from the user's home (the checkout may be private to root). */
-export function runAsUser(user: InvokingUser, commandLine: string, home: string): { status: number; stdout: string; stderr: string } {
+export function runAsUser(
+  user: InvokingUser,
+  commandLine: string,
+  home: string,
+): { status: number; stdout: string; stderr: string } {
   const asUser =
     process.getuid!() === user.uid
       ? ["sh", "-c", commandLine]
-      : ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(",")}`, "--inh-caps=-all", "sh", "-c", commandLine];
-  const result = spawnSync(asUser[0]!, asUser.slice(1), { cwd: home, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env["PATH"]!, HOME: home } });
+      : [
+          "setpriv",
+          `--reuid=${user.uid}`,
+          `--regid=${user.gid}`,
+          `--groups=${user.groups.join(",")}`,
+          "--inh-caps=-all",
+          "sh",
+          "-c",
+          commandLine,
+        ];
+  const result = spawnSync(asUser[0]!, asUser.slice(1), {
+    cwd: home,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { PATH: process.env["PATH"]!, HOME: home },
+  });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -124,7 +176,14 @@ export function giveToUser(user: InvokingUser, dir: string): void {
 }
 
 /** The docker mode's command lines for a full build of a stand-in release: checkout with the commit check, then every Buildroot stage. */
-export function fullBuildSteps(runner: Runner, paths: StagePaths, stack: string, standIn: StandInBuildroot, release: StandInRelease, defconfig: string): string[] {
+export function fullBuildSteps(
+  runner: Runner,
+  paths: StagePaths,
+  stack: string,
+  standIn: StandInBuildroot,
+  release: StandInRelease,
+  defconfig: string,
+): string[] {
   return [
     ...buildrootTreeSteps(runner, paths, stack, { url: standIn.dir, tag: release.tag, commit: release.commit }),
     ...FULL_BUILD_STAGES.map((stage) => stageCommand(runner, paths, stack, stage, [defconfig])),

@@ -46,7 +46,9 @@ export function pulumiConfig(stack: string, overrides: Record<string, unknown> =
 }
 
 const resolved = <T>(output: pulumi.Input<T> | undefined): Promise<T | undefined> =>
-  output === undefined ? Promise.resolve(undefined) : new Promise((done) => pulumi.output(output).apply((value) => done(value as T)));
+  output === undefined
+    ? Promise.resolve(undefined)
+    : new Promise((done) => pulumi.output(output).apply((value) => done(value as T)));
 
 export interface ProgramRun {
   readonly resources: readonly RecordedResource[];
@@ -59,13 +61,29 @@ const defaultStdout: FakeStdout = (name) =>
     : name.endsWith("-verify-second-build")
       ? "identical\n"
       : name.endsWith("-boot-test-qemu")
-        ? JSON.stringify({ stack: name, passed: true, criuCheck: true, dumpRestore: true, firstFailure: null, consoleLog: "/tmp/c.log", steps: [{ step: "criu-check", ok: true, ms: 800, detail: "" }, { step: "restore", ok: true, ms: 600, detail: "" }], timings: { bootToResultSeconds: 12.5 } })
-      : name.endsWith("-checkout")
-        ? "buildroot 2026.02.3 679b9ead7620bbf193620d1ebf56f53c1764d37a\n"
-        : "";
+        ? JSON.stringify({
+            stack: name,
+            passed: true,
+            criuCheck: true,
+            dumpRestore: true,
+            firstFailure: null,
+            consoleLog: "/tmp/c.log",
+            steps: [
+              { step: "criu-check", ok: true, ms: 800, detail: "" },
+              { step: "restore", ok: true, ms: 600, detail: "" },
+            ],
+            timings: { bootToResultSeconds: 12.5 },
+          })
+        : name.endsWith("-checkout")
+          ? "buildroot 2026.02.3 679b9ead7620bbf193620d1ebf56f53c1764d37a\n"
+          : "";
 
 /** Runs the program for `stack` and waits until every output (and so every resource) is resolved. */
-export async function runProgram(stack: string, config: Record<string, string>, stdout: FakeStdout = defaultStdout): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+  stdout: FakeStdout = defaultStdout,
+): Promise<ProgramRun> {
   const mocks = new RecordingMocks(stdout);
   await pulumi.runtime.setMocks(mocks, "br-criu", stack, false);
   pulumi.runtime.setAllConfig(config);
@@ -73,7 +91,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolved(value as pulumi.Input<unknown>);
   // Let registrations that no output waits for finish.
-  for (let settled = -1; settled !== mocks.resources.length; ) {
+  for (let settled = -1; settled !== mocks.resources.length;) {
     settled = mocks.resources.length;
     await new Promise((done) => setTimeout(done, 10));
   }

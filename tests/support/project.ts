@@ -12,9 +12,11 @@ export function makeProject(stacks: Record<string, string>, options: { withRealS
   copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
   mkdirSync(join(root, "stacks"));
   if (options.withRealStacks) {
-    for (const name of readdirSync(join(REPO_ROOT, "stacks"))) copyFileSync(join(REPO_ROOT, "stacks", name), join(root, "stacks", name));
+    for (const name of readdirSync(join(REPO_ROOT, "stacks")))
+      copyFileSync(join(REPO_ROOT, "stacks", name), join(root, "stacks", name));
   }
-  for (const [name, content] of Object.entries(stacks)) writeFileSync(join(root, "stacks", `Pulumi.${name}.yaml`), content);
+  for (const [name, content] of Object.entries(stacks))
+    writeFileSync(join(root, "stacks", `Pulumi.${name}.yaml`), content);
   return root;
 }
 

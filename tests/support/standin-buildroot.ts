@@ -32,7 +32,10 @@ export interface StandInBuildroot {
   readonly token: string;
 }
 
-const MAKEFILE = (token: string, embedTimestamp: boolean) => `# Stand-in Buildroot for br-criu's tests (see tests/support/standin-buildroot.ts).
+const MAKEFILE = (
+  token: string,
+  embedTimestamp: boolean,
+) => `# Stand-in Buildroot for br-criu's tests (see tests/support/standin-buildroot.ts).
 TOKEN := ${token}
 SOURCE := $(BR2_DL_DIR)/standin/linux-$(TOKEN).tar
 CACHE := $(BR2_CCACHE_DIR)/standin-$(TOKEN)
@@ -94,7 +97,12 @@ ${embedTimestamp ? "\t@date +%s%N > $(O)/images/build-time\n" : ""}\t@echo ">>> 
 export function createStandInBuildroot(dir: string, token: string): StandInBuildroot {
   mkdirSync(join(dir, "support/dependencies"), { recursive: true });
   mkdirSync(join(dir, "kernel-src"), { recursive: true });
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=br-criu", "-c", "user.email=br-criu@localhost", "-c", "init.defaultBranch=main", ...args], { cwd: dir, encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync(
+      "git",
+      ["-c", "user.name=br-criu", "-c", "user.email=br-criu@localhost", "-c", "init.defaultBranch=main", ...args],
+      { cwd: dir, encoding: "utf8" },
+    ).trim();
   const dependencyCheck = join(dir, "support/dependencies/dependencies.sh");
   writeFileSync(dependencyCheck, `${hostToolsCheck("Buildroot (stand-in)")}\n`);
   chmodSync(dependencyCheck, 0o755);

@@ -9,9 +9,23 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allOf, evaluate, parseConfig, readKconfigTree, yes, type KconfigTree, type SymbolLookup } from "@br-criu/kconfig";
+import {
+  allOf,
+  evaluate,
+  parseConfig,
+  readKconfigTree,
+  yes,
+  type KconfigTree,
+  type SymbolLookup,
+} from "@br-criu/kconfig";
 import { ARM_ISA_BUILDROOT_SYMBOL, criuRequiredOptions, resolveBoard, type ResolvedBoard } from "@br-criu/model";
-import { CRIU_PACKAGE_NAME, CRIU_PACKAGE_SYMBOL, EXTERNAL_NAME, buildrootDefconfigEntries, qemuInvocation } from "@br-criu/generators";
+import {
+  CRIU_PACKAGE_NAME,
+  CRIU_PACKAGE_SYMBOL,
+  EXTERNAL_NAME,
+  buildrootDefconfigEntries,
+  qemuInvocation,
+} from "@br-criu/generators";
 import { listStacks, loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { atLeast } from "@br-criu/model";
 import { REPO_ROOT } from "../support/project";
@@ -33,19 +47,28 @@ function packageSelectable(on: ReadonlySet<string>): boolean {
   const archSupports = tree.symbols.get(`${CRIU_PACKAGE_SYMBOL}_ARCH_SUPPORTS`)!.definitions[0]!;
   const defaultsOn = archSupports.defaults.some((d) => !d.condition || evaluate(d.condition, base) > 0);
   const depsOn = evaluate(allOf(archSupports.dependsOn)!, base) > 0;
-  const lookup: SymbolLookup = (name) => (name === `${CRIU_PACKAGE_SYMBOL}_ARCH_SUPPORTS` ? (defaultsOn && depsOn ? yes : undefined) : base(name));
+  const lookup: SymbolLookup = (name) =>
+    name === `${CRIU_PACKAGE_SYMBOL}_ARCH_SUPPORTS` ? (defaultsOn && depsOn ? yes : undefined) : base(name);
   return evaluate(allOf(tree.symbols.get(CRIU_PACKAGE_SYMBOL)!.definitions[0]!.dependsOn)!, lookup) > 0;
 }
 
 /** The symbols Buildroot would have on for a board the model accepted: its defconfig plus what Buildroot derives. */
 function buildrootSymbols(board: ResolvedBoard): Set<string> {
-  const on = new Set(buildrootDefconfigEntries(board).filter((e) => e.value.kind === "tristate" && e.value.value === "y").map((e) => e.symbol));
+  const on = new Set(
+    buildrootDefconfigEntries(board)
+      .filter((e) => e.value.kind === "tristate" && e.value.value === "y")
+      .map((e) => e.symbol),
+  );
   if (board.cpu.mmu) on.add("BR2_USE_MMU");
   if (board.cpu.armIsa) on.add(ARM_ISA_BUILDROOT_SYMBOL[board.cpu.armIsa]);
   // protobuf supports every architecture br-criu offers.
-  on.add("BR2_PACKAGE_PROTOBUF_ARCH_SUPPORTS").add("BR2_PACKAGE_HOST_PROTOBUF_ARCH_SUPPORTS").add("BR2_HOST_GCC_AT_LEAST_7");
+  on.add("BR2_PACKAGE_PROTOBUF_ARCH_SUPPORTS")
+    .add("BR2_PACKAGE_HOST_PROTOBUF_ARCH_SUPPORTS")
+    .add("BR2_HOST_GCC_AT_LEAST_7");
   const t = board.toolchain;
-  on.add(t.libc === "glibc" ? "BR2_TOOLCHAIN_USES_GLIBC" : "BR2_TOOLCHAIN_USES_MUSL").add("BR2_TOOLCHAIN_HAS_THREADS").add("BR2_USE_WCHAR");
+  on.add(t.libc === "glibc" ? "BR2_TOOLCHAIN_USES_GLIBC" : "BR2_TOOLCHAIN_USES_MUSL")
+    .add("BR2_TOOLCHAIN_HAS_THREADS")
+    .add("BR2_USE_WCHAR");
   if (board.config.cxx) on.add("BR2_INSTALL_LIBSTDCPP");
   if (atLeast(t.gccVersion, "8")) on.add("BR2_TOOLCHAIN_GCC_AT_LEAST_8");
   if (atLeast(t.headersVersion, "4.18")) on.add("BR2_TOOLCHAIN_HEADERS_AT_LEAST_4_18");
@@ -79,7 +102,7 @@ test("the package is refused where the model refuses", () => {
     armeb: new Set([...without("BR2_x86_64"), "BR2_armeb", "BR2_ARM_CPU_ARMV7A"]),
     "arm without a CRIU ISA (ARMv5)": new Set([...without("BR2_x86_64"), "BR2_arm", "BR2_ARM_CPU_ARMV5"]),
     "cortex-m4 (no MMU)": new Set([...without("BR2_x86_64", "BR2_USE_MMU"), "BR2_arm", "BR2_ARM_CPU_ARMV7M"]),
-    "riscv32": new Set([...without("BR2_x86_64"), "BR2_riscv", "BR2_RISCV_32"]),
+    riscv32: new Set([...without("BR2_x86_64"), "BR2_riscv", "BR2_RISCV_32"]),
     uclibc: new Set([...without("BR2_TOOLCHAIN_USES_GLIBC"), "BR2_TOOLCHAIN_USES_UCLIBC"]),
     "no C++": without("BR2_INSTALL_LIBSTDCPP"),
     "gcc 7": without("BR2_TOOLCHAIN_GCC_AT_LEAST_8"),
@@ -89,7 +112,16 @@ test("the package is refused where the model refuses", () => {
   };
   for (const [name, symbols] of Object.entries(cases)) assert.equal(packageSelectable(symbols), false, name);
   // The same refusals from the model's side.
-  for (const config of [{ arch: "mips" }, { arch: "s390x" }, { arch: "i386" }, { arch: "aarch64_be" }, { arch: "armeb" }, { arch: "x86_64", toolchain: "buildroot", libc: "uclibc" }, { arch: "x86_64", cxx: false }, { arch: "x86_64", toolchain: "buildroot", gccVersion: "7" }]) {
+  for (const config of [
+    { arch: "mips" },
+    { arch: "s390x" },
+    { arch: "i386" },
+    { arch: "aarch64_be" },
+    { arch: "armeb" },
+    { arch: "x86_64", toolchain: "buildroot", libc: "uclibc" },
+    { arch: "x86_64", cxx: false },
+    { arch: "x86_64", toolchain: "buildroot", gccVersion: "7" },
+  ]) {
     assert.equal(resolveBoard({ board: "b", description: "d", ...config }).ok, false, JSON.stringify(config));
   }
 });
@@ -112,7 +144,10 @@ test("the .mk enables every required kernel option and names CRIU's archive and 
   assert.match(mk, /^\t\$\(if \$\(BR2_arm\),\$\(call KCONFIG_ENABLE_OPT,CONFIG_COMPAT_32BIT_TIME\)\)$/m);
   assert.match(mk, /^CHECKPOINT_RESTORE_VERSION = 4\.2\.1$/m);
   assert.match(mk, /^CHECKPOINT_RESTORE_SOURCE = criu_\$\(CHECKPOINT_RESTORE_VERSION\)\.orig\.tar\.xz$/m);
-  assert.match(mk, /^CHECKPOINT_RESTORE_SITE = https:\/\/snapshot\.debian\.org\/archive\/debian\/\d{8}T\d{6}Z\/pool\/main\/c\/criu$/m);
+  assert.match(
+    mk,
+    /^CHECKPOINT_RESTORE_SITE = https:\/\/snapshot\.debian\.org\/archive\/debian\/\d{8}T\d{6}Z\/pool\/main\/c\/criu$/m,
+  );
   assert.doesNotMatch(mk, /_SITE_METHOD/);
   assert.match(mk, /install-criu install-lib install-compel/);
   assert.doesNotMatch(mk, /libaio/, "libaio is only for CRIU's test suite");
@@ -135,7 +170,11 @@ test("hash files: CRIU archive and licence files, and every stack's kernel relea
   assert.match(read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.hash`), /^# Locally calculated/m);
   for (const pkg of ["linux", "linux-headers"]) {
     const kernel = hashes(`patches/${pkg}/${pkg}.hash`);
-    for (const board of boards) assert.ok(kernel.has(`linux-${board.kernel.version}.tar.xz`), `${pkg}: no hash for ${board.kernel.version} (${board.config.board})`);
+    for (const board of boards)
+      assert.ok(
+        kernel.has(`linux-${board.kernel.version}.tar.xz`),
+        `${pkg}: no hash for ${board.kernel.version} (${board.config.board})`,
+      );
   }
 });
 
@@ -159,12 +198,20 @@ test("start-qemu.sh runs QEMU from the images directory with the board's argumen
   chmodSync(join(bin, binary), 0o755);
   const images = mkdtempSync(join(tmpdir(), "br-criu-images-"));
   mkdirSync(join(images, "sub"));
-  execFileSync(join(EXTERNAL, "board/common/post-image.sh"), [images, board.config.board], { env: { ...process.env, BINARIES_DIR: images, BR2_EXTERNAL_BR_CRIU_PATH: EXTERNAL } });
+  execFileSync(join(EXTERNAL, "board/common/post-image.sh"), [images, board.config.board], {
+    env: { ...process.env, BINARIES_DIR: images, BR2_EXTERNAL_BR_CRIU_PATH: EXTERNAL },
+  });
   const record = join(bin, "record");
-  execFileSync(join(images, "start-qemu.sh"), ["-snapshot"], { cwd: join(images, "sub"), env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}`, RECORD: record } });
+  execFileSync(join(images, "start-qemu.sh"), ["-snapshot"], {
+    cwd: join(images, "sub"),
+    env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}`, RECORD: record },
+  });
   const [cwd, ...passed] = readFileSync(record, "utf8").trimEnd().split("\n");
   assert.equal(cwd, images);
   assert.deepEqual(passed, [...args, "-snapshot"]);
   assert.ok(args.includes("-kernel") && args[args.indexOf("-kernel") + 1] === "Image");
-  assert.equal(parseConfig(read("configs/qemu_aarch64_criu_defconfig")).get("BR2_ROOTFS_POST_SCRIPT_ARGS")?.value, "qemu-aarch64");
+  assert.equal(
+    parseConfig(read("configs/qemu_aarch64_criu_defconfig")).get("BR2_ROOTFS_POST_SCRIPT_ARGS")?.value,
+    "qemu-aarch64",
+  );
 });

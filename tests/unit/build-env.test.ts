@@ -38,7 +38,7 @@ function fakeBuildroot(): string {
       "\t@printf root > $(O)/images/rootfs.ext2",
       "\t@echo '>>> images done'",
       "broken:",
-      "\t@for i in $$(seq 1 60); do echo \"line $$i\"; done",
+      '\t@for i in $$(seq 1 60); do echo "line $$i"; done',
       "\t@echo 'error: the real cause' >&2",
       "\t@false",
       ".DEFAULT_GOAL := all",
@@ -50,7 +50,10 @@ function fakeBuildroot(): string {
 
 function environment() {
   const output = temp("output");
-  return { output, env: { BR_CRIU_BUILDROOT: fakeBuildroot(), BR_CRIU_EXTERNAL: temp("external"), BR_CRIU_OUTPUT: output } };
+  return {
+    output,
+    env: { BR_CRIU_BUILDROOT: fakeBuildroot(), BR_CRIU_EXTERNAL: temp("external"), BR_CRIU_OUTPUT: output },
+  };
 }
 
 test("usage errors and missing environment exit 2", () => {
@@ -70,7 +73,11 @@ test("a stage streams only Buildroot's progress lines and logs everything", () =
   const result = stage(["toolchain", "qemu_x86_64_criu_defconfig"], env);
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, ">>> qemu_x86_64_criu_defconfig configuring\n>>> toolchain Building\n");
-  assert.equal(existsSync(join(output, "stale-file")), false, "the toolchain stage starts from an empty output directory");
+  assert.equal(
+    existsSync(join(output, "stale-file")),
+    false,
+    "the toolchain stage starts from an empty output directory",
+  );
   const log = readFileSync(join(output, "br-criu-logs/toolchain.log"), "utf8");
   assert.match(log, /compiler chatter/);
   assert.match(log, /warning: noise/);
@@ -89,10 +96,14 @@ test("a failing make prints the end of its log and fails the stage", () => {
 test("the tail shows the real cause of a long failing make", () => {
   const { env } = environment();
   // br_make itself, taken from stage.sh, on a target that prints 60 lines and fails.
-  const result = spawnSync("bash", ["-c", `source <(sed -n '/^br_make()/,/^}/p' ${STAGE}); set -euo pipefail; br_make t broken`], {
-    encoding: "utf8",
-    env: { PATH: process.env["PATH"]!, ...env },
-  });
+  const result = spawnSync(
+    "bash",
+    ["-c", `source <(sed -n '/^br_make()/,/^}/p' ${STAGE}); set -euo pipefail; br_make t broken`],
+    {
+      encoding: "utf8",
+      env: { PATH: process.env["PATH"]!, ...env },
+    },
+  );
   assert.equal(result.status, 1);
   assert.match(result.stderr, /error: the real cause/);
   assert.doesNotMatch(result.stderr, /^line 1$/m, "only the last 40 lines");
@@ -133,7 +144,8 @@ test("manifest and compare-manifests", () => {
 
 test("buildroot-tree clones the tag and refuses a checkout at another commit", () => {
   const upstream = temp("upstream");
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: upstream, encoding: "utf8" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: upstream, encoding: "utf8" });
   git("init", "-q");
   writeFileSync(join(upstream, "Makefile"), "all:\n");
   git("add", ".");

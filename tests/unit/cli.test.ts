@@ -24,22 +24,49 @@ async function expectRefused(keys: Record<string, string>, expected: { key: stri
 test("unknown stack lists the known ones", async () => {
   const result = await runCli(["plan", "qemu-mips"]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /^stacks\/Pulumi\.qemu-mips\.yaml: unknown stack "qemu-mips".*Fix: use one of: qemu-aarch64, qemu-arm, qemu-ppc64le, qemu-riscv64, qemu-x86_64/);
+  assert.match(
+    result.stderr,
+    /^stacks\/Pulumi\.qemu-mips\.yaml: unknown stack "qemu-mips".*Fix: use one of: qemu-aarch64, qemu-arm, qemu-ppc64le, qemu-riscv64, qemu-x86_64/,
+  );
 });
 
 test("unknown key is named with the allowed keys", () =>
-  expectRefused({ ...quoted, kernelVerison: '"6.12.91"' }, { key: "kernelVerison", message: /unknown key "kernelVerison"/, fix: /allowed keys: .*kernelVersion/ }));
+  expectRefused(
+    { ...quoted, kernelVerison: '"6.12.91"' },
+    { key: "kernelVerison", message: /unknown key "kernelVerison"/, fix: /allowed keys: .*kernelVersion/ },
+  ));
 
-test("wrong type", () => expectRefused({ ...quoted, reproducible: '"yes"' }, { key: "reproducible", message: /expected boolean, got string "yes"/, fix: /set it to a boolean/ }));
+test("wrong type", () =>
+  expectRefused(
+    { ...quoted, reproducible: '"yes"' },
+    { key: "reproducible", message: /expected boolean, got string "yes"/, fix: /set it to a boolean/ },
+  ));
 
 test("unsupported architecture", () =>
-  expectRefused({ ...quoted, arch: "mips" }, { key: "arch", message: /"mips" is not supported: CRIU's MIPS support/, fix: /use one of: aarch64, arm, powerpc64le, riscv64, x86_64/ }));
+  expectRefused(
+    { ...quoted, arch: "mips" },
+    {
+      key: "arch",
+      message: /"mips" is not supported: CRIU's MIPS support/,
+      fix: /use one of: aarch64, arm, powerpc64le, riscv64, x86_64/,
+    },
+  ));
 
 test("kernel 5.10 with glibc", () =>
-  expectRefused({ ...quoted, kernelVersion: '"5.10.230"' }, { key: "kernelVersion", message: /Linux 5\.10\.230 lacks PTRACE_GET_RSEQ_CONFIGURATION/, fix: /GLIBC_TUNABLES=glibc\.pthread\.rseq=0/ }));
+  expectRefused(
+    { ...quoted, kernelVersion: '"5.10.230"' },
+    {
+      key: "kernelVersion",
+      message: /Linux 5\.10\.230 lacks PTRACE_GET_RSEQ_CONFIGURATION/,
+      fix: /GLIBC_TUNABLES=glibc\.pthread\.rseq=0/,
+    },
+  ));
 
 test("feature impossible on the architecture", () =>
-  expectRefused({ ...quoted, arch: "aarch64", criuFeatures: "[pre-dump]" }, { key: "criuFeatures[0]", message: /"pre-dump" is impossible on aarch64/, fix: /best-effort/ }));
+  expectRefused(
+    { ...quoted, arch: "aarch64", criuFeatures: "[pre-dump]" },
+    { key: "criuFeatures[0]", message: /"pre-dump" is impossible on aarch64/, fix: /best-effort/ },
+  ));
 
 test("invalid YAML names the file", async () => {
   const root = makeProject({ broken: "config:\n  br-criu:board: [unclosed\n" });
@@ -69,7 +96,11 @@ test("plan --all --out writes every board's files; --json is machine-readable", 
   const result = await runCli(["plan", "--all", "--out", out], root);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(readdirSync(join(out, "configs")), [
-    "qemu_aarch64_criu_defconfig", "qemu_arm_criu_defconfig", "qemu_ppc64le_criu_defconfig", "qemu_riscv64_criu_defconfig", "qemu_x86_64_criu_defconfig",
+    "qemu_aarch64_criu_defconfig",
+    "qemu_arm_criu_defconfig",
+    "qemu_ppc64le_criu_defconfig",
+    "qemu_riscv64_criu_defconfig",
+    "qemu_x86_64_criu_defconfig",
   ]);
   const json = JSON.parse((await runCli(["plan", "qemu-arm", "--json"], root)).stdout);
   assert.equal(json[0].criu.makeVars.SUBARCH, "armv7");
@@ -77,7 +108,8 @@ test("plan --all --out writes every board's files; --json is machine-readable", 
 });
 
 test("npm run plan output is byte-identical across two runs", () => {
-  const plan = () => spawnSync("npx", ["tsx", "packages/cli/src/main.ts", "plan", "--all"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const plan = () =>
+    spawnSync("npx", ["tsx", "packages/cli/src/main.ts", "plan", "--all"], { cwd: REPO_ROOT, encoding: "utf8" });
   const first = plan();
   const second = plan();
   assert.equal(first.status, 0, first.stderr);
@@ -101,7 +133,16 @@ test("diff --since compares a stack with its committed version", async () => {
   git("init", "-q");
   git("-c", "user.name=t", "-c", "user.email=t@t", "add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base");
-  writeFileSync(join(root, "stacks", "Pulumi.b.yaml"), stackYaml({ ...quoted, kernelVersion: '"6.12.92"', kernelSha256: '"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"', rootfsPackages: "[htop]", criuFeatures: "[aio]" }));
+  writeFileSync(
+    join(root, "stacks", "Pulumi.b.yaml"),
+    stackYaml({
+      ...quoted,
+      kernelVersion: '"6.12.92"',
+      kernelSha256: '"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"',
+      rootfsPackages: "[htop]",
+      criuFeatures: "[aio]",
+    }),
+  );
   const result = await runCli(["diff", "b", "--since", "HEAD"], root);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^b: HEAD -> working tree\n/);
@@ -114,7 +155,10 @@ test("diff --since compares a stack with its committed version", async () => {
 });
 
 test("the CLI entry point runs as a process and sets the exit code", () => {
-  const result = spawnSync("npx", ["tsx", "packages/cli/src/main.ts", "plan", "no-such-stack"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const result = spawnSync("npx", ["tsx", "packages/cli/src/main.ts", "plan", "no-such-stack"], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
   assert.equal(result.status, 1);
   assert.match(result.stderr, /unknown stack "no-such-stack"/);
 });
@@ -132,10 +176,18 @@ test("check-buildroot-config passes on a config that kept every generated option
   const ok = await runCli(["check-buildroot-config", "qemu-arm", "--config", resolved]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^qemu-arm: all \d+ generated Buildroot options kept\n$/);
-  writeFileSync(resolved, defconfig.replace("BR2_PACKAGE_CHECKPOINT_RESTORE=y", "# BR2_PACKAGE_CHECKPOINT_RESTORE is not set").replace('BR2_TARGET_GENERIC_HOSTNAME="br-criu"', 'BR2_TARGET_GENERIC_HOSTNAME="buildroot"'));
+  writeFileSync(
+    resolved,
+    defconfig
+      .replace("BR2_PACKAGE_CHECKPOINT_RESTORE=y", "# BR2_PACKAGE_CHECKPOINT_RESTORE is not set")
+      .replace('BR2_TARGET_GENERIC_HOSTNAME="br-criu"', 'BR2_TARGET_GENERIC_HOSTNAME="buildroot"'),
+  );
   const lost = await runCli(["check-buildroot-config", "qemu-arm", "--config", resolved]);
   assert.equal(lost.code, 1);
-  assert.match(lost.stderr, /^stacks\/Pulumi\.qemu-arm\.yaml: the resolved Buildroot configuration \S+ lost generated options:/);
+  assert.match(
+    lost.stderr,
+    /^stacks\/Pulumi\.qemu-arm\.yaml: the resolved Buildroot configuration \S+ lost generated options:/,
+  );
   assert.match(lost.stderr, /BR2_PACKAGE_CHECKPOINT_RESTORE=y was dropped by Buildroot's Kconfig/);
   assert.match(lost.stderr, /BR2_TARGET_GENERIC_HOSTNAME is "buildroot", not "br-criu"/);
 });

@@ -18,7 +18,14 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { UnsafeValueError, formatEntry, parseConfig, text, type KconfigValue } from "@br-criu/kconfig";
 import { resolveBoard, stackConfigSchema, type ResolvedBoard } from "@br-criu/model";
-import { EXTERNAL_REFERENCE, buildrootDefconfigEntries, formatBuildrootEntry, qemuInvocation, renderBoardFiles, shellQuote } from "@br-criu/generators";
+import {
+  EXTERNAL_REFERENCE,
+  buildrootDefconfigEntries,
+  formatBuildrootEntry,
+  qemuInvocation,
+  renderBoardFiles,
+  shellQuote,
+} from "@br-criu/generators";
 import { loadProject, loadStack } from "@br-criu/stacks";
 import { MINIMAL_X86, REPO_ROOT } from "../support/project";
 
@@ -38,14 +45,46 @@ const PAYLOADS = [
 ];
 const FRAGMENTS = [
   ...PAYLOADS,
-  ...["a", "Z", "0", "9", "-", "_", ".", "/", "..", "x86", "arm/vexpress", " ", "#", "%", "@", "+", ",", "=", ":", "$", "${HOME}", "$$", "\\", "'", '"'],
+  ...[
+    "a",
+    "Z",
+    "0",
+    "9",
+    "-",
+    "_",
+    ".",
+    "/",
+    "..",
+    "x86",
+    "arm/vexpress",
+    " ",
+    "#",
+    "%",
+    "@",
+    "+",
+    ",",
+    "=",
+    ":",
+    "$",
+    "${HOME}",
+    "$$",
+    "\\",
+    "'",
+    '"',
+  ],
   ...["\n", "\r", "\t", "\0", "\u007f", "\u200b", "\u0430", "\u00e9", "\uff04", "\u2028"],
   "x".repeat(300),
   // Keys of Object.prototype: a table lookup by a stack value must not find them.
-  "constructor", "__proto__", "toString", "hasOwnProperty",
+  "constructor",
+  "__proto__",
+  "toString",
+  "hasOwnProperty",
 ];
 const hostileString: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 6 }).map((parts) => parts.join("")) },
+  {
+    weight: 3,
+    arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 6 }).map((parts) => parts.join("")),
+  },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
   { weight: 1, arbitrary: fc.constantFrom(...PAYLOADS) },
 );
@@ -81,7 +120,10 @@ test("property: the Kconfig and Buildroot writers refuse or round-trip any strin
   const accepted: string[] = [];
   fc.assert(
     fc.property(hostileString, (value) => {
-      for (const write of [(v: KconfigValue) => formatEntry("CONFIG_X", v), (v: KconfigValue) => formatBuildrootEntry("BR2_X", v)]) {
+      for (const write of [
+        (v: KconfigValue) => formatEntry("CONFIG_X", v),
+        (v: KconfigValue) => formatBuildrootEntry("BR2_X", v),
+      ]) {
         let line: string;
         try {
           line = write(text(value));
@@ -144,9 +186,17 @@ function checkGeneratedFiles(accepted: readonly Accepted[]): void {
     const defconfig = files.find((file) => file.path.startsWith("configs/"))!.content;
     const parsed = parseConfig(defconfig);
     for (const entry of buildrootDefconfigEntries(board)) {
-      assert.deepEqual(parsed.get(entry.symbol), entry.value, `${key}=${JSON.stringify(value)}: ${entry.symbol} parses back`);
+      assert.deepEqual(
+        parsed.get(entry.symbol),
+        entry.value,
+        `${key}=${JSON.stringify(value)}: ${entry.symbol} parses back`,
+      );
     }
-    assert.equal(parsed.size, buildrootDefconfigEntries(board).length, `${key}=${JSON.stringify(value)}: no extra defconfig line`);
+    assert.equal(
+      parsed.size,
+      buildrootDefconfigEntries(board).length,
+      `${key}=${JSON.stringify(value)}: no extra defconfig line`,
+    );
     defconfigs.push(defconfig);
     scripts.set(files.find((file) => file.path.endsWith("start-qemu.sh"))!.content, board);
   }
@@ -167,17 +217,24 @@ function checkGeneratedFiles(accepted: readonly Accepted[]): void {
     const syntax = spawnSync("bash", ["-n", join(images, "start-qemu.sh")], { encoding: "utf8" });
     assert.equal(syntax.status, 0, syntax.stderr);
     const argsFile = join(dir, `args${index}`);
-    execFileSync("sh", [join(images, "start-qemu.sh")], { cwd: images, env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}`, QEMU_ARGS_FILE: argsFile } });
+    execFileSync("sh", [join(images, "start-qemu.sh")], {
+      cwd: images,
+      env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}`, QEMU_ARGS_FILE: argsFile },
+    });
     assert.deepEqual(readFileSync(argsFile, "utf8").split("\0").slice(0, -1), qemuInvocation(board).args);
   });
-  const injected = readdirSync(dir, { recursive: true }).map(String).filter((path) => path.endsWith(MARKER));
+  const injected = readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((path) => path.endsWith(MARKER));
   assert.deepEqual(injected, [], "a generated script ran an injected command");
 }
 
 for (const key of stringKeys) {
   test(`property: hostile values of br-criu:${key} are refused with a message or written safely`, () => {
     const base = ARM_KEYS.has(key) ? armStack : MINIMAL_X86;
-    const isArray = (stackConfigSchema.shape[key as keyof typeof stackConfigSchema.shape].toJSONSchema() as { type?: string }).type === "array";
+    const isArray =
+      (stackConfigSchema.shape[key as keyof typeof stackConfigSchema.shape].toJSONSchema() as { type?: string })
+        .type === "array";
     const accepted: Accepted[] = [];
     fc.assert(
       fc.property(isArray ? fc.array(hostileString, { minLength: 1, maxLength: 3 }) : hostileString, (value) => {
@@ -187,7 +244,10 @@ for (const key of stringKeys) {
           for (const problem of result.problems) {
             assert.ok(problem.message.length > 0 && problem.fix.length > 0, JSON.stringify(problem));
           }
-          assert.ok(result.problems.some((problem) => problem.key === key || problem.key.startsWith(`${key}[`)), `the problem names br-criu:${key}: ${JSON.stringify(result.problems)}`);
+          assert.ok(
+            result.problems.some((problem) => problem.key === key || problem.key.startsWith(`${key}[`)),
+            `the problem names br-criu:${key}: ${JSON.stringify(result.problems)}`,
+          );
           return;
         }
         accepted.push({ key, value, board: result.board });
@@ -201,19 +261,34 @@ for (const key of stringKeys) {
 test("property: hostile br-criu:kernelConfig symbols and values are refused or written as one parsable fragment line", () => {
   const fragments: string[] = [];
   fc.assert(
-    fc.property(fc.oneof(hostileString, fc.constantFrom("ZRAM", "NR_CPUS", "__proto__", "constructor")), fc.oneof(hostileString, hostileString.map((v) => `"${v}"`), fc.constantFrom("y", "m", "4", "0x1f")), (symbol, value) => {
-      // As JSON.parse and YAML build it: an own property, even for "__proto__".
-      const result = resolveBoard({ ...MINIMAL_X86, kernelConfig: Object.fromEntries([[symbol, value]]) });
-      if (!result.ok) {
-        assert.ok(result.problems.every((problem) => problem.key.startsWith("kernelConfig") && problem.message !== "" && problem.fix !== ""), JSON.stringify(result.problems));
-        return;
-      }
-      const fragment = renderBoardFiles(result.board, "stacks/Pulumi.hostile.yaml").find((file) => file.path.endsWith("linux-criu.fragment"))!.content;
-      const parsed = parseConfig(fragment);
-      const [option] = result.board.kernel.extraOptions;
-      assert.deepEqual(parsed.get(`CONFIG_${option!.symbol}`), option!.value);
-      fragments.push(fragment);
-    }),
+    fc.property(
+      fc.oneof(hostileString, fc.constantFrom("ZRAM", "NR_CPUS", "__proto__", "constructor")),
+      fc.oneof(
+        hostileString,
+        hostileString.map((v) => `"${v}"`),
+        fc.constantFrom("y", "m", "4", "0x1f"),
+      ),
+      (symbol, value) => {
+        // As JSON.parse and YAML build it: an own property, even for "__proto__".
+        const result = resolveBoard({ ...MINIMAL_X86, kernelConfig: Object.fromEntries([[symbol, value]]) });
+        if (!result.ok) {
+          assert.ok(
+            result.problems.every(
+              (problem) => problem.key.startsWith("kernelConfig") && problem.message !== "" && problem.fix !== "",
+            ),
+            JSON.stringify(result.problems),
+          );
+          return;
+        }
+        const fragment = renderBoardFiles(result.board, "stacks/Pulumi.hostile.yaml").find((file) =>
+          file.path.endsWith("linux-criu.fragment"),
+        )!.content;
+        const parsed = parseConfig(fragment);
+        const [option] = result.board.kernel.extraOptions;
+        assert.deepEqual(parsed.get(`CONFIG_${option!.symbol}`), option!.value);
+        fragments.push(fragment);
+      },
+    ),
     { numRuns: RUNS_PER_KEY },
   );
   includeWithMake(fragments);

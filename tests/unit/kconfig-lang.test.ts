@@ -1,6 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { allOf, blockers, evaluate, formatExpr, parseConfig, parseExpr, readKconfigTree, KconfigSyntaxError } from "@br-criu/kconfig";
+import {
+  allOf,
+  blockers,
+  evaluate,
+  formatExpr,
+  parseConfig,
+  parseExpr,
+  readKconfigTree,
+  KconfigSyntaxError,
+} from "@br-criu/kconfig";
 import { analyzeConfig, explainSymbol, lookupIn } from "@br-criu/kernel";
 import { no, yes } from "@br-criu/kconfig";
 
@@ -32,7 +41,7 @@ const files: Record<string, string> = {
     "config SELECTED_ONLY",
     "\tbool",
     "config SELECTOR",
-    '\tdef_bool y',
+    "\tdef_bool y",
     "\tselect SELECTED_ONLY if MULTIUSER",
   ].join("\n"),
   "arch/x86/Kconfig": "config X86\n\tdef_bool y\n\tselect HAVE_SOFT\nconfig HAVE_SOFT\n\tbool\n",
@@ -85,13 +94,27 @@ test("prompts with conditions, help text with tab indentation, quoted #", () => 
   assert.equal(tree.symbols.get("EXPERT")!.definitions[0]!.prompts[0]!.text, "expert # not a comment");
   // "config FOO" inside help text is not a definition.
   assert.equal(tree.symbols.has("FOO"), false);
-  assert.deepEqual(tree.symbols.get("SELECTED_ONLY")!.selectedBy.map((s) => s.symbol), ["SELECTOR"]);
+  assert.deepEqual(
+    tree.symbols.get("SELECTED_ONLY")!.selectedBy.map((s) => s.symbol),
+    ["SELECTOR"],
+  );
   assert.equal(tree.symbols.get("TUN")!.definitions[0]!.type, "tristate");
 });
 
 test("unbalanced blocks and unknown statements are errors with file and line", () => {
-  assert.throws(() => readKconfigTree({ readFile: (p) => (p === "Kconfig" ? "if A\nconfig B\n\tbool\n" : undefined), variables: {} }), KconfigSyntaxError);
-  assert.throws(() => readKconfigTree({ readFile: (p) => (p === "Kconfig" ? "config A\n\tbool\nfrobnicate\n" : undefined), variables: {} }), /Kconfig:3: unknown Kconfig statement "frobnicate"/);
+  assert.throws(
+    () =>
+      readKconfigTree({ readFile: (p) => (p === "Kconfig" ? "if A\nconfig B\n\tbool\n" : undefined), variables: {} }),
+    KconfigSyntaxError,
+  );
+  assert.throws(
+    () =>
+      readKconfigTree({
+        readFile: (p) => (p === "Kconfig" ? "config A\n\tbool\nfrobnicate\n" : undefined),
+        variables: {},
+      }),
+    /Kconfig:3: unknown Kconfig statement "frobnicate"/,
+  );
   assert.throws(() => readKconfigTree({ readFile: () => undefined, variables: {} }), /Kconfig file Kconfig not found/);
 });
 
@@ -110,10 +133,22 @@ test("expressions: precedence, comparisons, macros, tristate evaluation", () => 
 
 test("explains a dropped option with its unmet dependencies", () => {
   const resolved = parseConfig("CONFIG_NET=y\n# CONFIG_NETDEVICES is not set\nCONFIG_INET=y\n");
-  assert.equal(explainSymbol("CONFIG_TUN", tree, resolved, "x86_64"), "depends on NET && NETDEVICES && NET_CORE && (INET || NET_LEGACY) [NETDEVICES=n, NET_CORE=n]");
-  assert.equal(explainSymbol("CONFIG_SOFT_DIRTY_X", tree, resolved, "x86_64"), "not defined in the Kconfig of ARCH=x86_64");
-  assert.equal(explainSymbol("CONFIG_MULTIUSER", tree, parseConfig(""), "x86_64"), "prompt only visible if EXPERT [EXPERT=n]");
-  assert.match(explainSymbol("CONFIG_SELECTED_ONLY", tree, parseConfig(""), "x86_64"), /has no prompt.*selected by SELECTOR/);
+  assert.equal(
+    explainSymbol("CONFIG_TUN", tree, resolved, "x86_64"),
+    "depends on NET && NETDEVICES && NET_CORE && (INET || NET_LEGACY) [NETDEVICES=n, NET_CORE=n]",
+  );
+  assert.equal(
+    explainSymbol("CONFIG_SOFT_DIRTY_X", tree, resolved, "x86_64"),
+    "not defined in the Kconfig of ARCH=x86_64",
+  );
+  assert.equal(
+    explainSymbol("CONFIG_MULTIUSER", tree, parseConfig(""), "x86_64"),
+    "prompt only visible if EXPERT [EXPERT=n]",
+  );
+  assert.match(
+    explainSymbol("CONFIG_SELECTED_ONLY", tree, parseConfig(""), "x86_64"),
+    /has no prompt.*selected by SELECTOR/,
+  );
 });
 
 test("analysis sorts requests into kept, dropped and changed, keeping their origin", () => {
@@ -125,7 +160,13 @@ test("analysis sorts requests into kept, dropped and changed, keeping their orig
   const resolved = parseConfig("CONFIG_NET=y\nCONFIG_INET=y\n");
   const analysis = analyzeConfig(requested, resolved, tree, "x86_64");
   assert.deepEqual(analysis.kept, ["CONFIG_NET"]);
-  assert.deepEqual(analysis.dropped.map((d) => [d.symbol, d.origin]), [["CONFIG_TUN", "required"]]);
+  assert.deepEqual(
+    analysis.dropped.map((d) => [d.symbol, d.origin]),
+    [["CONFIG_TUN", "required"]],
+  );
   assert.match(analysis.dropped[0]!.explanation, /\[NETDEVICES=n, NET_CORE=n\]/);
-  assert.deepEqual(analysis.changed.map((c) => [c.symbol, c.requested, c.resolved]), [["CONFIG_INET", "n", "y"]]);
+  assert.deepEqual(
+    analysis.changed.map((c) => [c.symbol, c.requested, c.resolved]),
+    [["CONFIG_INET", "n", "y"]],
+  );
 });

@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { criuRequiredOptions, resolveBoard, writeupOptionList, type ConfigProblem, type ResolvedBoard } from "@br-criu/model";
+import {
+  criuRequiredOptions,
+  resolveBoard,
+  writeupOptionList,
+  type ConfigProblem,
+  type ResolvedBoard,
+} from "@br-criu/model";
 import { MINIMAL_X86 } from "../support/project";
 
 function resolved(config: Record<string, unknown>): ResolvedBoard {
@@ -22,15 +28,27 @@ test("CRIU make variables per architecture", () => {
   assert.deepEqual(resolved({ ...MINIMAL_X86, arch: "aarch64" }).criu.makeVars, { ARCH: "aarch64" });
   assert.deepEqual(resolved({ ...MINIMAL_X86, arch: "powerpc64le" }).criu.makeVars, { ARCH: "ppc64" });
   // CRIU calls it riscv64, not Buildroot's normalized "riscv".
-  assert.deepEqual(resolved({ ...MINIMAL_X86, arch: "riscv64", experimental: true }).criu.makeVars, { ARCH: "riscv64" });
+  assert.deepEqual(resolved({ ...MINIMAL_X86, arch: "riscv64", experimental: true }).criu.makeVars, {
+    ARCH: "riscv64",
+  });
   assert.deepEqual(resolved(arm).criu.makeVars, { ARCH: "arm", SUBARCH: "armv7" });
   assert.deepEqual(resolved({ ...arm, cpu: "cortex-a53" }).criu.makeVars, { ARCH: "arm", SUBARCH: "armv8" });
-  assert.deepEqual(resolved({ ...arm, cpu: "arm1176jzf-s", fpu: "vfpv2", toolchain: "buildroot" }).criu.makeVars, { ARCH: "arm", SUBARCH: "armv6" });
+  assert.deepEqual(resolved({ ...arm, cpu: "arm1176jzf-s", fpu: "vfpv2", toolchain: "buildroot" }).criu.makeVars, {
+    ARCH: "arm",
+    SUBARCH: "armv6",
+  });
 });
 
 test("kernel arch names", () => {
-  const karch = (arch: string) => resolved({ ...MINIMAL_X86, arch, experimental: true, ...(arch === "arm" ? arm : {}) }).arch.kernelArch;
-  assert.deepEqual(["x86_64", "aarch64", "arm", "powerpc64le", "riscv64"].map(karch), ["x86_64", "arm64", "arm", "powerpc", "riscv"]);
+  const karch = (arch: string) =>
+    resolved({ ...MINIMAL_X86, arch, experimental: true, ...(arch === "arm" ? arm : {}) }).arch.kernelArch;
+  assert.deepEqual(["x86_64", "aarch64", "arm", "powerpc64le", "riscv64"].map(karch), [
+    "x86_64",
+    "arm64",
+    "arm",
+    "powerpc",
+    "riscv",
+  ]);
 });
 
 test("refused architectures say why", () => {
@@ -56,12 +74,23 @@ test("riscv64 must be acknowledged as experimental", () => {
 });
 
 test("arm: MMU-less cores, FPU and Bootlin fit", () => {
-  assert.match(problems({ ...arm, cpu: "cortex-m4" }).map((p) => p.message).join("\n"), /no MMU/);
+  assert.match(
+    problems({ ...arm, cpu: "cortex-m4" })
+      .map((p) => p.message)
+      .join("\n"),
+    /no MMU/,
+  );
   assert.equal(problems({ ...arm, fpu: undefined })[0]!.key, "fpu");
   const armv6 = problems({ ...arm, cpu: "arm1176jzf-s", fpu: "vfpv2" });
-  assert.deepEqual(armv6.map((p) => p.key), ["toolchain"]);
+  assert.deepEqual(
+    armv6.map((p) => p.key),
+    ["toolchain"],
+  );
   assert.equal(problems({ ...arm, kernelDts: undefined })[0]!.key, "kernelDts");
-  assert.deepEqual(problems({ ...MINIMAL_X86, fpu: "vfpv3", neon: true }).map((p) => p.key), ["fpu", "neon"]);
+  assert.deepEqual(
+    problems({ ...MINIMAL_X86, fpu: "vfpv3", neon: true }).map((p) => p.key),
+    ["fpu", "neon"],
+  );
 });
 
 test("toolchain rules: glibc or musl, C++, gcc >= 8, Bootlin is glibc gcc 14", () => {
@@ -73,7 +102,13 @@ test("toolchain rules: glibc or musl, C++, gcc >= 8, Bootlin is glibc gcc 14", (
   assert.match(problems({ ...MINIMAL_X86, libc: "musl" })[0]!.message, /Bootlin's glibc/);
   assert.equal(problems({ ...MINIMAL_X86, gccVersion: "13" })[0]!.key, "gccVersion");
   const musl = resolved({ ...MINIMAL_X86, toolchain: "buildroot", libc: "musl", gccVersion: "13" });
-  assert.deepEqual(musl.toolchain, { kind: "buildroot", libc: "musl", gccVersion: "13", headersVersion: "6.12", registersRseq: false });
+  assert.deepEqual(musl.toolchain, {
+    kind: "buildroot",
+    libc: "musl",
+    gccVersion: "13",
+    headersVersion: "6.12",
+    registersRseq: false,
+  });
 });
 
 test("kernel gate: glibc needs Linux 5.13 for PTRACE_GET_RSEQ_CONFIGURATION", () => {
@@ -81,9 +116,25 @@ test("kernel gate: glibc needs Linux 5.13 for PTRACE_GET_RSEQ_CONFIGURATION", ()
   assert.equal(problem!.key, "kernelVersion");
   assert.match(problem!.message, /PTRACE_GET_RSEQ_CONFIGURATION \(Linux 5\.13\)/);
   assert.match(problem!.fix, /GLIBC_TUNABLES=glibc\.pthread\.rseq=0/);
-  assert.equal(resolved({ ...MINIMAL_X86, kernelVersion: "5.13", kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }).kernel.version, "5.13");
+  assert.equal(
+    resolved({
+      ...MINIMAL_X86,
+      kernelVersion: "5.13",
+      kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    }).kernel.version,
+    "5.13",
+  );
   // musl registers no rseq area, so an older kernel is fine for CRIU's rseq needs.
-  assert.equal(resolved({ ...MINIMAL_X86, toolchain: "buildroot", libc: "musl", kernelVersion: "5.10.200", kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }).kernel.version, "5.10.200");
+  assert.equal(
+    resolved({
+      ...MINIMAL_X86,
+      toolchain: "buildroot",
+      libc: "musl",
+      kernelVersion: "5.10.200",
+      kernelSha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    }).kernel.version,
+    "5.10.200",
+  );
 });
 
 test("the required set contains the write-up's list and every option has a reason", () => {
@@ -98,7 +149,12 @@ test("features: impossible ones are errors in strict mode, warnings in best-effo
   assert.equal(strict[0]!.key, "criuFeatures[1]");
   assert.match(strict[0]!.message, /"pre-dump" is impossible on aarch64.*HAVE_ARCH_SOFT_DIRTY/);
   assert.match(strict[0]!.fix, /best-effort/);
-  const lenient = resolved({ ...MINIMAL_X86, arch: "aarch64", criuFeatures: ["aio", "pre-dump"], criuFeatureMode: "best-effort" });
+  const lenient = resolved({
+    ...MINIMAL_X86,
+    arch: "aarch64",
+    criuFeatures: ["aio", "pre-dump"],
+    criuFeatureMode: "best-effort",
+  });
   assert.match(lenient.warnings.join("\n"), /pre-dump.*left out/);
   assert.ok(!lenient.kernelOptions.some((o) => o.symbol === "MEM_SOFT_DIRTY"));
   assert.match(problems({ ...arm, criuFeatures: ["time-ns"] })[0]!.message, /GENERIC_VDSO_TIME_NS/);
@@ -114,7 +170,10 @@ test("arm seccomp needs AEABI on and OABI_COMPAT off", () => {
 });
 
 test("unknown and duplicate features, nftables without its kernel feature", () => {
-  assert.match(problems({ ...MINIMAL_X86, criuFeatures: ["teleport"] })[0]!.message, /unknown CRIU feature "teleport"; known features: pre-dump/);
+  assert.match(
+    problems({ ...MINIMAL_X86, criuFeatures: ["teleport"] })[0]!.message,
+    /unknown CRIU feature "teleport"; known features: pre-dump/,
+  );
   assert.equal(problems({ ...MINIMAL_X86, criuFeatures: ["aio", "aio"] })[0]!.key, "criuFeatures[1]");
   assert.equal(problems({ ...MINIMAL_X86, criuFeatures: ["aio"], criuNftables: true })[0]!.key, "criuNftables");
 });

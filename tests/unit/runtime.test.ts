@@ -5,7 +5,14 @@ import { resolveBoard } from "@br-criu/model";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, parseBootTestJson, resolveInSysroot } from "@br-criu/runtime";
+import {
+  elfInterpreter,
+  imageBootArgs,
+  initramfsBootArgs,
+  parseAcceptance,
+  parseBootTestJson,
+  resolveInSysroot,
+} from "@br-criu/runtime";
 
 const PASS = [
   "[    0.000000] Linux version 6.12.117",
@@ -22,13 +29,23 @@ test("a passing console", () => {
   const report = parseAcceptance(PASS);
   assert.equal(report.passed, true);
   assert.equal(report.firstFailure, undefined);
-  assert.deepEqual(report.steps.map((s) => s.step), ["criu-check", "dump", "frozen", "restore", "advance"]);
+  assert.deepEqual(
+    report.steps.map((s) => s.step),
+    ["criu-check", "dump", "frozen", "restore", "advance"],
+  );
   assert.equal(report.steps[1]!.detail, "pid=42 counter=9");
 });
 
 test("a failing step, its log, and a console cut short", () => {
   const failed = parseAcceptance(
-    ["BR-CRIU-STEP criu-check ok 1", "BR-CRIU-STEP dump ok 2", "BR-CRIU-STEP frozen ok 3", "BR-CRIU-STEP restore fail 4 Error (criu/pie/restorer.c:123): madvise failed: -38", "BR-CRIU-LOG (00.1) pie: 42: Error: madvise", "BR-CRIU-DONE fail"].join("\n"),
+    [
+      "BR-CRIU-STEP criu-check ok 1",
+      "BR-CRIU-STEP dump ok 2",
+      "BR-CRIU-STEP frozen ok 3",
+      "BR-CRIU-STEP restore fail 4 Error (criu/pie/restorer.c:123): madvise failed: -38",
+      "BR-CRIU-LOG (00.1) pie: 42: Error: madvise",
+      "BR-CRIU-DONE fail",
+    ].join("\n"),
   );
   assert.equal(failed.passed, false);
   assert.equal(failed.firstFailure, "restore");
@@ -50,7 +67,10 @@ test("QEMU arguments for a test kernel and for a built image", () => {
   assert.equal(initramfs.args[initramfs.args.indexOf("-append") + 1], "console=ttyS0 panic=-1");
   assert.ok(!initramfs.args.includes("-drive"));
   const image = imageBootArgs(result.board);
-  assert.equal(image.args[image.args.indexOf("-append") + 1], "console=ttyS0 rootwait root=/dev/vda panic=-1 br_criu.acceptance=1");
+  assert.equal(
+    image.args[image.args.indexOf("-append") + 1],
+    "console=ttyS0 rootwait root=/dev/vda panic=-1 br_criu.acceptance=1",
+  );
   assert.ok(image.args.includes("file=rootfs.ext2,if=virtio,format=raw"));
 });
 
@@ -60,7 +80,15 @@ test("the ELF interpreter of a dynamic executable, and a clear error for anythin
 });
 
 test("boot-test reports: JSON after other output, and a missing report is a failure that says so", () => {
-  const report = { passed: true, criuCheck: true, dumpRestore: true, firstFailure: null, consoleLog: "/l", steps: [{ step: "criu-check", ok: true, ms: 1, detail: "" }], timings: {} };
+  const report = {
+    passed: true,
+    criuCheck: true,
+    dumpRestore: true,
+    firstFailure: null,
+    consoleLog: "/l",
+    steps: [{ step: "criu-check", ok: true, ms: 1, detail: "" }],
+    timings: {},
+  };
   assert.deepEqual(parseBootTestJson(`noise\n${JSON.stringify(report)}`), report);
   const missing = parseBootTestJson("br-criu: internal error: spawn qemu-system-x86_64 ENOENT\n");
   assert.equal(missing.passed, false);
@@ -75,7 +103,10 @@ test("symlinks inside a foreign sysroot resolve inside it, absolute targets incl
   writeFileSync(join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"), "loader");
   symlinkSync("/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", join(root, "lib/ld-linux-aarch64.so.1"));
   symlinkSync("aarch64-linux-gnu/ld-linux-aarch64.so.1", join(root, "lib/relative.so"));
-  assert.equal(resolveInSysroot(root, "/lib/ld-linux-aarch64.so.1"), join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"));
+  assert.equal(
+    resolveInSysroot(root, "/lib/ld-linux-aarch64.so.1"),
+    join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"),
+  );
   assert.equal(resolveInSysroot(root, "/lib/relative.so"), join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"));
   symlinkSync("loop", join(root, "lib/loop"));
   assert.throws(() => resolveInSysroot(root, "/lib/loop"), /too many symbolic links/);

@@ -24,11 +24,21 @@ test("the five stacks exist, one per architecture, and validate", () => {
 
 test("qemu-arm is a Cortex-A9 with NEON, VFPv3-D16 and EABIhf; ppc64le is POWER8", () => {
   const arm = buildrootDefconfigEntries(boards.get("qemu-arm")!).map((e) => e.symbol);
-  for (const symbol of ["BR2_arm", "BR2_cortex_a9", "BR2_ARM_ENABLE_NEON", "BR2_ARM_FPU_VFPV3D16", "BR2_ARM_EABIHF", "BR2_TOOLCHAIN_EXTERNAL_BOOTLIN_ARMV7_EABIHF_GLIBC_STABLE"]) {
+  for (const symbol of [
+    "BR2_arm",
+    "BR2_cortex_a9",
+    "BR2_ARM_ENABLE_NEON",
+    "BR2_ARM_FPU_VFPV3D16",
+    "BR2_ARM_EABIHF",
+    "BR2_TOOLCHAIN_EXTERNAL_BOOTLIN_ARMV7_EABIHF_GLIBC_STABLE",
+  ]) {
     assert.ok(arm.includes(symbol), symbol);
   }
   const ppc = buildrootDefconfigEntries(boards.get("qemu-ppc64le")!).map((e) => e.symbol);
-  assert.ok(ppc.includes("BR2_powerpc_power8") && ppc.includes("BR2_TOOLCHAIN_EXTERNAL_BOOTLIN_POWERPC64LE_POWER8_GLIBC_STABLE"));
+  assert.ok(
+    ppc.includes("BR2_powerpc_power8") &&
+      ppc.includes("BR2_TOOLCHAIN_EXTERNAL_BOOTLIN_POWERPC64LE_POWER8_GLIBC_STABLE"),
+  );
   const riscv = buildrootDefconfigEntries(boards.get("qemu-riscv64")!).map((e) => e.symbol);
   assert.ok(riscv.includes("BR2_riscv") && riscv.includes("BR2_RISCV_64"));
   assert.ok(boards.get("qemu-riscv64")!.arch.experimental);
@@ -38,8 +48,13 @@ test("every stack's kernel fragment has every required option; MEM_SOFT_DIRTY on
   for (const [name, board] of boards) {
     const fragment = renderBoardFiles(board, name).find((f) => f.path.endsWith("linux-criu.fragment"))!;
     const options = parseConfig(fragment.content, fragment.path);
-    for (const { symbol } of criuRequiredOptions) assert.equal(options.get(`CONFIG_${symbol}`)?.value, "y", `${name}: CONFIG_${symbol}`);
-    assert.equal(options.has("CONFIG_MEM_SOFT_DIRTY"), name === "qemu-x86_64" || name === "qemu-ppc64le", `${name}: MEM_SOFT_DIRTY`);
+    for (const { symbol } of criuRequiredOptions)
+      assert.equal(options.get(`CONFIG_${symbol}`)?.value, "y", `${name}: CONFIG_${symbol}`);
+    assert.equal(
+      options.has("CONFIG_MEM_SOFT_DIRTY"),
+      name === "qemu-x86_64" || name === "qemu-ppc64le",
+      `${name}: MEM_SOFT_DIRTY`,
+    );
   }
 });
 
@@ -51,7 +66,12 @@ test("every generated defconfig has the pinned kernel, reproducibility and force
     assert.equal(entries.get("BR2_REPRODUCIBLE")?.value, "y");
     assert.equal(entries.get("BR2_DOWNLOAD_FORCE_CHECK_HASHES")?.value, "y");
     assert.equal(entries.get("BR2_PACKAGE_CHECKPOINT_RESTORE")?.value, "y");
-    assert.ok(defconfig.content.split("\n").every((line, i, lines) => !/^BR2_|^# BR2_.* is not set$/.test(line) || lines[i - 1]!.startsWith("# ")), `${name}: every option has a reason comment`);
+    assert.ok(
+      defconfig.content
+        .split("\n")
+        .every((line, i, lines) => !/^BR2_|^# BR2_.* is not set$/.test(line) || lines[i - 1]!.startsWith("# ")),
+      `${name}: every option has a reason comment`,
+    );
   }
 });
 
@@ -73,6 +93,9 @@ test("Pulumi.yaml defaults mirror the zod schema's defaults", () => {
   for (const [key, value] of Object.entries(project.defaults)) {
     assert.deepEqual(value, (schemaDefaults as Record<string, unknown>)[key], key);
   }
-  const withDefaults = Object.entries(schemaDefaults).filter(([, value]) => value !== undefined).map(([key]) => key).filter((key) => !["board", "description", "arch"].includes(key));
+  const withDefaults = Object.entries(schemaDefaults)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key)
+    .filter((key) => !["board", "description", "arch"].includes(key));
   assert.deepEqual(Object.keys(project.defaults).sort(), withDefaults.sort());
 });

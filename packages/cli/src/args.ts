@@ -25,7 +25,11 @@ export interface ParsedArgs {
  * `booleanFlags` take no value (`--json`); `valueFlags` take the next
  * argument (`--out DIR`) or `--out=DIR`.
  */
-export function parseArgs(argv: readonly string[], booleanFlags: readonly string[], valueFlags: readonly string[]): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  booleanFlags: readonly string[],
+  valueFlags: readonly string[],
+): ParsedArgs {
   const positional: string[] = [];
   const flags = new Set<string>();
   const values = new Map<string, string>();
@@ -35,7 +39,9 @@ export function parseArgs(argv: readonly string[], booleanFlags: readonly string
       positional.push(arg);
       continue;
     }
-    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [name, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
     if (booleanFlags.includes(name)) {
       if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       flags.add(name);

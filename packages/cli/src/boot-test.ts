@@ -7,7 +7,16 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@br-criu/kernel";
 import { criuCheckExpectations } from "@br-criu/model";
-import { HOST_SYSROOT, buildInitramfs, testSystemCriu, ensureDebianSysroot, formatAcceptance, imageBootArgs, initramfsBootArgs, runAcceptance } from "@br-criu/runtime";
+import {
+  HOST_SYSROOT,
+  buildInitramfs,
+  testSystemCriu,
+  ensureDebianSysroot,
+  formatAcceptance,
+  imageBootArgs,
+  initramfsBootArgs,
+  runAcceptance,
+} from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo } from "./project";
 import { EXTERNAL_TREE } from "./generate";
@@ -20,7 +29,11 @@ function hostArch(): string {
 }
 
 export async function bootTest(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ["--json"], ["--kernel", "--dtb", "--initramfs", "--images", "--fragment", "--log", "--timeout", "--work", "--project"]);
+  const args = parseArgs(
+    argv,
+    ["--json"],
+    ["--kernel", "--dtb", "--initramfs", "--images", "--fragment", "--log", "--timeout", "--work", "--project"],
+  );
   const project = openProject(args.values.get("--project"), io);
   const [stack] = selectedStacks("boot-test", args, project);
   const { board, name } = stack!;
@@ -34,7 +47,8 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
   let invocation: { binary: string; args: string[]; cwd?: string };
   const timings: Record<string, number> = {};
   if (images) {
-    if (args.values.has("--kernel") || args.values.has("--dtb") || args.values.has("--initramfs")) throw new UsageError("--images boots a built image; it takes no --kernel, --dtb or --initramfs");
+    if (args.values.has("--kernel") || args.values.has("--dtb") || args.values.has("--initramfs"))
+      throw new UsageError("--images boots a built image; it takes no --kernel, --dtb or --initramfs");
     invocation = { ...imageBootArgs(board), cwd: resolve(io.cwd, images) };
   } else {
     let kernel = args.values.get("--kernel");
@@ -42,12 +56,26 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
     if (kernel === undefined) {
       const extra: Fragment[] = [];
       const fragmentFlag = args.values.get("--fragment");
-      if (fragmentFlag) extra.push({ name: fragmentFlag, content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"), origin: "fragment" });
-      const built = await buildTestKernel({ stack: name, board, extraFragments: extra, source: await ensureKernelSource(), cache: cacheRoot(), workDir });
+      if (fragmentFlag)
+        extra.push({
+          name: fragmentFlag,
+          content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"),
+          origin: "fragment",
+        });
+      const built = await buildTestKernel({
+        stack: name,
+        board,
+        extraFragments: extra,
+        source: await ensureKernelSource(),
+        cache: cacheRoot(),
+        workDir,
+      });
       kernel = built.image;
       dtb = built.dtb;
       timings["kernelBuildSeconds"] = built.buildSeconds;
-      io.stderr(`${name}: test kernel ${built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : "from cache"}: ${kernel}\n`);
+      io.stderr(
+        `${name}: test kernel ${built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : "from cache"}: ${kernel}\n`,
+      );
     }
     let initramfs = args.values.get("--initramfs");
     if (initramfs === undefined) {
@@ -57,9 +85,19 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
       const criu = testSystemCriu(board, cacheRoot());
       io.stderr(`${name}: CRIU from ${criu.origin}\n`);
       const criuCheckFeatures = [...new Set(criuCheckExpectations(board.features).map((e) => e.check))];
-      buildInitramfs({ outFile: initramfs, acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT), sysroot, criu, criuCheckFeatures });
+      buildInitramfs({
+        outFile: initramfs,
+        acceptanceScript: join(project.root, ACCEPTANCE_SCRIPT),
+        sysroot,
+        criu,
+        criuCheckFeatures,
+      });
     }
-    invocation = initramfsBootArgs(board, { kernel: resolve(io.cwd, kernel), initramfs: resolve(io.cwd, initramfs), ...(dtb ? { dtb } : {}) });
+    invocation = initramfsBootArgs(board, {
+      kernel: resolve(io.cwd, kernel),
+      initramfs: resolve(io.cwd, initramfs),
+      ...(dtb ? { dtb } : {}),
+    });
   }
 
   const run = await runAcceptance({ ...invocation, timeoutMs, logFile });
@@ -70,8 +108,15 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
     // What CRIU reported against what the model expects for this board (a mismatch names the feature).
     const features = criuCheckExpectations(board.features)
       .filter(({ check }) => check in run.report.features)
-      .map(({ check, feature, expected }) => ({ check, feature, expected, reported: run.report.features[check] ? "pass" : "fail" }));
-    io.stdout(`${JSON.stringify({ stack: name, passed: run.report.passed, criuCheck: step("criu-check")?.ok === true, dumpRestore, firstFailure: run.report.firstFailure ?? null, steps: run.report.steps, log: run.report.log, features, timedOut: run.boot.timedOut, consoleLog: run.boot.logFile, timings }, null, 2)}\n`);
+      .map(({ check, feature, expected }) => ({
+        check,
+        feature,
+        expected,
+        reported: run.report.features[check] ? "pass" : "fail",
+      }));
+    io.stdout(
+      `${JSON.stringify({ stack: name, passed: run.report.passed, criuCheck: step("criu-check")?.ok === true, dumpRestore, firstFailure: run.report.firstFailure ?? null, steps: run.report.steps, log: run.report.log, features, timedOut: run.boot.timedOut, consoleLog: run.boot.logFile, timings }, null, 2)}\n`,
+    );
   } else {
     io.stdout(`${formatAcceptance(name, run)}\n`);
   }

@@ -27,11 +27,15 @@ export function checkBuildrootConfig(argv: readonly string[], io: CliIo): number
   const resolvedPath = resolve(io.cwd, configPath);
   const result = verifyResolved(requested, parseConfig(readRequired(resolvedPath, "Buildroot config"), resolvedPath));
   const problems = [
-    ...result.dropped.map((d) => `${d.symbol}=${describeValue(d.requested)} was dropped by Buildroot's Kconfig (a dependency is not met)`),
+    ...result.dropped.map(
+      (d) => `${d.symbol}=${describeValue(d.requested)} was dropped by Buildroot's Kconfig (a dependency is not met)`,
+    ),
     ...result.changed.map((c) => `${c.symbol} is ${describeValue(c.resolved)}, not ${describeValue(c.requested)}`),
   ];
   if (problems.length > 0) {
-    io.stderr(`${stack!.file}: the resolved Buildroot configuration ${resolvedPath} lost generated options:\n${problems.map((p) => `  ${p}`).join("\n")}\nRun \`npm run plan -- ${stack!.name}\` and check the stack's toolchain, architecture and package options.\n`);
+    io.stderr(
+      `${stack!.file}: the resolved Buildroot configuration ${resolvedPath} lost generated options:\n${problems.map((p) => `  ${p}`).join("\n")}\nRun \`npm run plan -- ${stack!.name}\` and check the stack's toolchain, architecture and package options.\n`,
+    );
     return 1;
   }
   io.stdout(`${stack!.name}: all ${result.kept.length} generated Buildroot options kept\n`);
@@ -41,22 +45,32 @@ export function checkBuildrootConfig(argv: readonly string[], io: CliIo): number
 export function checkKernel(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, [], ["--tree", "--project"]);
   const treeFlag = args.values.get("--tree");
-  if (!treeFlag) throw new UsageError("check-kernel needs --tree DIR (the configured kernel tree, e.g. output/build/linux-6.12.91)");
+  if (!treeFlag)
+    throw new UsageError("check-kernel needs --tree DIR (the configured kernel tree, e.g. output/build/linux-6.12.91)");
   const project = openProject(args.values.get("--project"), io);
   const [stack] = selectedStacks("check-kernel", args, project);
   const tree = resolve(io.cwd, treeFlag);
   const configPath = join(tree, ".config");
   const resolved = parseConfig(readRequired(configPath, "kernel config"), configPath);
   const karch = stack!.board.arch.kernelArch;
-  const analysis = analyzeConfig(requestedOptions(stack!.board, stackFragments(project, stack!)), resolved, kconfigTreeFor(tree, karch), karch);
+  const analysis = analyzeConfig(
+    requestedOptions(stack!.board, stackFragments(project, stack!)),
+    resolved,
+    kconfigTreeFor(tree, karch),
+    karch,
+  );
   const problems = [
     ...analysis.dropped.map((d) => `${d.symbol} dropped: ${d.explanation}`),
     ...analysis.changed.map((c) => `${c.symbol} is ${c.resolved}, not ${c.requested}: ${c.explanation}`),
   ];
   if (problems.length > 0) {
-    io.stderr(`${stack!.file}: kernel ${kernelVersionOf(tree)} in ${tree} lost CRIU options:\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+    io.stderr(
+      `${stack!.file}: kernel ${kernelVersionOf(tree)} in ${tree} lost CRIU options:\n${problems.map((p) => `  ${p}`).join("\n")}\n`,
+    );
     return 1;
   }
-  io.stdout(`${stack!.name}: all ${analysis.kept.length} requested kernel options kept (kernel ${kernelVersionOf(tree)})\n`);
+  io.stdout(
+    `${stack!.name}: all ${analysis.kept.length} requested kernel options kept (kernel ${kernelVersionOf(tree)})\n`,
+  );
   return 0;
 }

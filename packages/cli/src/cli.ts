@@ -7,7 +7,14 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { UnsafeValueError, diffConfigs, isEmptyDiff, parseConfig, describeValue, type KconfigValue } from "@br-criu/kconfig";
+import {
+  UnsafeValueError,
+  diffConfigs,
+  isEmptyDiff,
+  parseConfig,
+  describeValue,
+  type KconfigValue,
+} from "@br-criu/kconfig";
 import { planSummary, renderBoardFiles, renderDefconfig, renderKernelFragment } from "@br-criu/generators";
 import { StackError, gitRevision, listStacks, loadProject } from "@br-criu/stacks";
 import { PathError, UsageError, parseArgs } from "./args";
@@ -76,7 +83,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 /** The directory `--out` names: created when missing, refused when it is a file. */
 function outputDirectory(outFlag: string, io: CliIo): string {
   const base = resolve(io.cwd, outFlag);
-  if (existsSync(base) && !statSync(base).isDirectory()) throw new PathError(`--out ${outFlag}: is a file, not a directory; name a directory (it is created if missing)`);
+  if (existsSync(base) && !statSync(base).isDirectory())
+    throw new PathError(`--out ${outFlag}: is a file, not a directory; name a directory (it is created if missing)`);
   return base;
 }
 
@@ -94,14 +102,22 @@ function plan(argv: readonly string[], io: CliIo): number {
       try {
         writeRendered(target, file);
       } catch (error) {
-        throw new PathError(`--out ${outFlag}: cannot write ${file.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new PathError(
+          `--out ${outFlag}: cannot write ${file.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       written.push(relative(io.cwd, target) || target);
     }
   }
   const json = args.flags.has("--json");
   if (json) {
-    io.stdout(`${JSON.stringify(stacks.map(({ name, file, board }) => planJson(name, file, board)), null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify(
+        stacks.map(({ name, file, board }) => planJson(name, file, board)),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     io.stdout(stacks.map(({ board, file }) => planSummary(board, file)).join("\n"));
   }
@@ -136,7 +152,8 @@ function diff(argv: readonly string[], io: CliIo): number {
     [before] = resolveStacks(loadProject(project.root, old), [name], old);
     [after] = resolveStacks(project, [name]);
   } else {
-    if (args.positional.length !== 2) throw new UsageError("diff takes two stacks, or one stack with --since <git-ref>");
+    if (args.positional.length !== 2)
+      throw new UsageError("diff takes two stacks, or one stack with --since <git-ref>");
     [before, after] = resolveStacks(project, args.positional);
   }
   const left = renderedConfigs(before!);
@@ -152,7 +169,8 @@ function diff(argv: readonly string[], io: CliIo): number {
     if (isEmptyDiff(changes)) out.push("  (no changes)");
     for (const { symbol, value } of changes.removed) out.push(`  - ${symbol}=${describeValue(value)}`);
     for (const { symbol, value } of changes.added) out.push(`  + ${symbol}=${describeValue(value)}`);
-    for (const { symbol, from, to } of changes.changed) out.push(`  ~ ${symbol}: ${describeValue(from)} -> ${describeValue(to)}`);
+    for (const { symbol, from, to } of changes.changed)
+      out.push(`  ~ ${symbol}: ${describeValue(from)} -> ${describeValue(to)}`);
   }
   io.stdout(`${out.join("\n")}\n`);
   return 0;

@@ -8,7 +8,14 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { dirname, join } from "node:path";
 import { compareSymbols } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
-import { defconfigFile, kernelFragmentFile, renderBoardFiles, renderKernelHashFiles, renderPackageFiles, type RenderedFile } from "@br-criu/generators";
+import {
+  defconfigFile,
+  kernelFragmentFile,
+  renderBoardFiles,
+  renderKernelHashFiles,
+  renderPackageFiles,
+  type RenderedFile,
+} from "@br-criu/generators";
 import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
 
 /** The BR2_EXTERNAL tree, relative to the repository root. */
@@ -26,7 +33,8 @@ function existingGeneratedFiles(root: string): string[] {
   const found: string[] = [];
   const configs = join(external, "configs");
   if (existsSync(configs)) {
-    for (const name of readdirSync(configs)) if (name.endsWith("_criu_defconfig")) found.push(`${EXTERNAL_TREE}/configs/${name}`);
+    for (const name of readdirSync(configs))
+      if (name.endsWith("_criu_defconfig")) found.push(`${EXTERNAL_TREE}/configs/${name}`);
   }
   const boards = join(external, "board");
   if (existsSync(boards)) {
@@ -39,7 +47,11 @@ function existingGeneratedFiles(root: string): string[] {
   return found;
 }
 
-export function generate(root: string, stacks: readonly { file: string; board: ResolvedBoard }[], options: { check: boolean }): GenerateResult {
+export function generate(
+  root: string,
+  stacks: readonly { file: string; board: ResolvedBoard }[],
+  options: { check: boolean },
+): GenerateResult {
   const wanted = new Map<string, RenderedFile>([[PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }]]);
   const external = (rendered: RenderedFile) => wanted.set(`${EXTERNAL_TREE}/${rendered.path}`, rendered);
   renderPackageFiles().forEach(external);
@@ -47,7 +59,8 @@ export function generate(root: string, stacks: readonly { file: string; board: R
   for (const { file, board } of stacks) renderBoardFiles(board, file).forEach(external);
   const boards = stacks.map((s) => s.board.config.board);
   const duplicate = boards.find((board, index) => boards.indexOf(board) !== index);
-  if (duplicate) throw new Error(`two stacks use board "${duplicate}"; ${defconfigFile(duplicate)} can only come from one`);
+  if (duplicate)
+    throw new Error(`two stacks use board "${duplicate}"; ${defconfigFile(duplicate)} can only come from one`);
 
   const drifted: string[] = [];
   const report: string[] = [];
@@ -58,7 +71,9 @@ export function generate(root: string, stacks: readonly { file: string; board: R
     if (current === content && currentMode === mode) continue;
     drifted.push(path);
     if (options.check) {
-      report.push(`${current === undefined ? "missing" : current === content ? `mode ${currentMode?.toString(8)} instead of ${mode.toString(8)}` : "differs"}: ${path}`);
+      report.push(
+        `${current === undefined ? "missing" : current === content ? `mode ${currentMode?.toString(8)} instead of ${mode.toString(8)}` : "differs"}: ${path}`,
+      );
     } else {
       writeRendered(target, { path, content, mode });
       report.push(`wrote ${path}`);

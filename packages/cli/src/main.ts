@@ -16,7 +16,9 @@ run(
   },
   (error: unknown) => {
     const detail = error instanceof Error ? (debug ? error.stack : error.message) : String(error);
-    process.stderr.write(`br-criu: internal error: ${detail}${debug ? "" : " (run with --debug for the stack trace)"}\n`);
+    process.stderr.write(
+      `br-criu: internal error: ${detail}${debug ? "" : " (run with --debug for the stack trace)"}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -19,7 +19,9 @@ export function planJson(stack: string, file: string, board: ResolvedBoard) {
     criu: board.criu,
     features: board.features,
     kernelOptions: board.kernelOptions,
-    buildroot_defconfig: Object.fromEntries(buildrootDefconfigEntries(board).map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)])),
+    buildroot_defconfig: Object.fromEntries(
+      buildrootDefconfigEntries(board).map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)]),
+    ),
     warnings: board.warnings,
   };
 }

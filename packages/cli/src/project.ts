@@ -6,7 +6,17 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ResolvedBoard } from "@br-criu/model";
-import { StackError, findProjectRoot, listStacks, loadProject, loadStack, resolveStack, workingTree, type FileSource, type Project } from "@br-criu/stacks";
+import {
+  StackError,
+  findProjectRoot,
+  listStacks,
+  loadProject,
+  loadStack,
+  resolveStack,
+  workingTree,
+  type FileSource,
+  type Project,
+} from "@br-criu/stacks";
 import { PathError, UsageError, type ParsedArgs } from "./args";
 
 export interface CliIo {
@@ -25,7 +35,8 @@ export function openProject(projectFlag: string | undefined, io: CliIo): Project
     }
   }
   const root = resolve(io.cwd, projectFlag);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new PathError(`--project ${projectFlag}: no such directory`);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new PathError(`--project ${projectFlag}: no such directory`);
   return loadProject(root);
 }
 
@@ -36,7 +47,11 @@ export interface ResolvedStack {
 }
 
 /** Resolves the named stacks; every problem of every stack is reported together. */
-export function resolveStacks(project: Project, names: readonly string[], files: FileSource = workingTree(project.root)): ResolvedStack[] {
+export function resolveStacks(
+  project: Project,
+  names: readonly string[],
+  files: FileSource = workingTree(project.root),
+): ResolvedStack[] {
   const resolved: ResolvedStack[] = [];
   const errors: StackError[] = [];
   for (const name of names) {
@@ -55,9 +70,8 @@ export function resolveStacks(project: Project, names: readonly string[], files:
 /** `<stack>` or `--all`, as plan and verify-kernel take them. */
 export function selectedStacks(command: string, args: ParsedArgs, project: Project): ResolvedStack[] {
   const all = args.flags.has("--all");
-  if (all === (args.positional.length > 0) || args.positional.length > 1) {
+  if (all === args.positional.length > 0 || args.positional.length > 1) {
     throw new UsageError(`${command} takes one stack name or --all`);
   }
   return resolveStacks(project, all ? listStacks(project) : [...args.positional]);
 }
-

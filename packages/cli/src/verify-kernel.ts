@@ -6,7 +6,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { renderKernelFragment, featureMatrix } from "@br-criu/generators";
-import { cacheRoot, ensureKernelSource, kernelVersionOf, prepareKconfigTools, verificationDetails, verificationTable, verifyKernelConfig, type Fragment } from "@br-criu/kernel";
+import {
+  cacheRoot,
+  ensureKernelSource,
+  kernelVersionOf,
+  prepareKconfigTools,
+  verificationDetails,
+  verificationTable,
+  verifyKernelConfig,
+  type Fragment,
+} from "@br-criu/kernel";
 import { StackError, type Project } from "@br-criu/stacks";
 import { parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo, type ResolvedStack } from "./project";
@@ -14,11 +23,19 @@ import { EXTERNAL_TREE } from "./generate";
 
 /** The model's fragment, then the stack's own fragments from the BR2_EXTERNAL tree. */
 export function stackFragments(project: Project, stack: ResolvedStack): Fragment[] {
-  const fragments: Fragment[] = [{ name: "linux-criu.fragment", content: renderKernelFragment(stack.board, stack.file), origin: "model" }];
+  const fragments: Fragment[] = [
+    { name: "linux-criu.fragment", content: renderKernelFragment(stack.board, stack.file), origin: "model" },
+  ];
   stack.board.config.kernelFragments.forEach((path, index) => {
     const file = join(project.root, EXTERNAL_TREE, path);
     if (!existsSync(file)) {
-      throw StackError.of(stack.file, [{ key: `kernelFragments[${index}]`, message: `${EXTERNAL_TREE}/${path} does not exist`, fix: "give a path relative to the BR2_EXTERNAL tree" }]);
+      throw StackError.of(stack.file, [
+        {
+          key: `kernelFragments[${index}]`,
+          message: `${EXTERNAL_TREE}/${path} does not exist`,
+          fix: "give a path relative to the BR2_EXTERNAL tree",
+        },
+      ]);
     }
     fragments.push({ name: path, content: readFileSync(file, "utf8"), origin: "fragment" });
   });
@@ -38,7 +55,15 @@ export async function verifyKernel(argv: readonly string[], io: CliIo): Promise<
   const kconfigTools = await prepareKconfigTools(source.dir, workDir);
   // Each stack is mostly single-threaded make; run as many at once as there are cores.
   const results = await mapConcurrently(stacks, availableParallelism(), (stack, index) =>
-    verifyKernelConfig({ stack: stack.name, board: stack.board, fragments: fragments[index]!, sourceDir: source.dir, sourceVersion: source.version, workDir, kconfigTools }),
+    verifyKernelConfig({
+      stack: stack.name,
+      board: stack.board,
+      fragments: fragments[index]!,
+      sourceDir: source.dir,
+      sourceVersion: source.version,
+      workDir,
+      kconfigTools,
+    }),
   );
   if (args.flags.has("--json")) {
     io.stdout(`${JSON.stringify(results, null, 2)}\n`);
@@ -50,7 +75,11 @@ export async function verifyKernel(argv: readonly string[], io: CliIo): Promise<
 }
 
 /** Maps with at most `limit` promises in flight; results keep the input order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -58,7 +58,10 @@ export function archSupportConditions(): { condition: string; comment: string }[
   return SUPPORTED_ARCHES.map((name) => {
     const arch = ARCHES[name];
     let condition = arch.buildrootSymbols.join(" && ");
-    if (name === "arm") condition += ` && (${armIsas().map((isa) => ARM_ISA_BUILDROOT_SYMBOL[isa]).join(" || ")})`;
+    if (name === "arm")
+      condition += ` && (${armIsas()
+        .map((isa) => ARM_ISA_BUILDROOT_SYMBOL[isa])
+        .join(" || ")})`;
     const comment = `CRIU ARCH=${arch.criuArch}${arch.experimental ? ", experimental" : ""}`;
     return { condition, comment };
   });
@@ -113,7 +116,9 @@ export function renderPackageConfigIn(): string {
     `config ${sym}_NFTABLES`,
     '\tbool "nftables network locking"',
     "\tselect BR2_PACKAGE_NFTABLES",
-    ...helpText(["Lock the network with nftables during dump (criu --network-lock nftables). The kernel needs NF_TABLES and NF_TABLES_INET."]),
+    ...helpText([
+      "Lock the network with nftables during dump (criu --network-lock nftables). The kernel needs NF_TABLES and NF_TABLES_INET.",
+    ]),
     "",
     "endif",
     "",
@@ -134,7 +139,10 @@ const assignment = ([name, value]: MakeVariable) => `${name}=${value}`;
 function recipeCommand(words: readonly string[]): string[] {
   const line = `\t${words.join(" ")}`;
   if (line.length <= 72 || words.length <= 2) return [line];
-  return [`\t${words[0]} \\`, ...words.slice(1).map((word, index) => `\t\t${word}${index < words.length - 2 ? " \\" : ""}`)];
+  return [
+    `\t${words[0]} \\`,
+    ...words.slice(1).map((word, index) => `\t\t${word}${index < words.length - 2 ? " \\" : ""}`),
+  ];
 }
 
 export function renderPackageMk(): string {
@@ -145,15 +153,22 @@ export function renderPackageMk(): string {
     const arch = ARCHES[name];
     const test = arch.buildrootSymbols.map((s) => `$(${s})`).join("");
     const expected = arch.buildrootSymbols.map(() => "y").join("");
-    archLines.push(`${index === 0 ? "ifeq" : "else ifeq"} (${test},${expected})`, `${VAR}_MAKE_ENV += ARCH=${arch.criuArch}`);
+    archLines.push(
+      `${index === 0 ? "ifeq" : "else ifeq"} (${test},${expected})`,
+      `${VAR}_MAKE_ENV += ARCH=${arch.criuArch}`,
+    );
   });
   archLines.push("endif");
   const subarchLines: string[] = [];
   armIsas().forEach((isa, index) => {
-    subarchLines.push(`${index === 0 ? "ifeq" : "else ifeq"} ($(${ARM_ISA_BUILDROOT_SYMBOL[isa]}),y)`, `${VAR}_MAKE_ENV += SUBARCH=${ARM_SUBARCH[isa]}`);
+    subarchLines.push(
+      `${index === 0 ? "ifeq" : "else ifeq"} ($(${ARM_ISA_BUILDROOT_SYMBOL[isa]}),y)`,
+      `${VAR}_MAKE_ENV += SUBARCH=${ARM_SUBARCH[isa]}`,
+    );
   });
   subarchLines.push("endif");
-  const continued = (items: readonly string[]) => items.map((item, i) => `\t${item}${i < items.length - 1 ? " \\" : ""}`);
+  const continued = (items: readonly string[]) =>
+    items.map((item, i) => `\t${item}${i < items.length - 1 ? " \\" : ""}`);
 
   const lines = [
     "################################################################################",
@@ -218,7 +233,7 @@ export function renderPackageMk(): string {
     "",
     "# CRIU's rule for images/google/protobuf/descriptor.pb-c.c runs protoc with",
     "# --proto_path=/usr/include, the build machine's: it fails without host",
-    "# protobuf headers, and as \"shadowed\" with a copy under images/. Generating",
+    '# protobuf headers, and as "shadowed" with a copy under images/. Generating',
     "# the file from host-protobuf's copy first leaves that rule nothing to do.",
     `define ${VAR}_GENERATE_DESCRIPTOR`,
     ...recipe.preBuild.flatMap(recipeCommand),
@@ -247,7 +262,8 @@ export function renderPackageMk(): string {
 }
 
 /** One LINUX_CONFIG_FIXUPS line for an option. */
-const kconfigFixup = (o: KernelOptionSpec) => `$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`;
+const kconfigFixup = (o: KernelOptionSpec) =>
+  `$(call ${o.value === "y" ? "KCONFIG_ENABLE_OPT" : "KCONFIG_DISABLE_OPT"},CONFIG_${o.symbol})`;
 
 /** The options only some architectures need, each under its Buildroot architecture symbol. */
 function archFixups(): string[] {
@@ -255,8 +271,11 @@ function archFixups(): string[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([arch, options]) => {
       // Every symbol of the architecture must be set (riscv64 is BR2_riscv and BR2_RISCV_64).
-      const guarded = (line: string) => ARCHES[arch as ArchName].buildrootSymbols.reduceRight((inner, symbol) => `$(if $(${symbol}),${inner})`, line);
-      return [...options!].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t${guarded(kconfigFixup(o))}`);
+      const guarded = (line: string) =>
+        ARCHES[arch as ArchName].buildrootSymbols.reduceRight((inner, symbol) => `$(if $(${symbol}),${inner})`, line);
+      return [...options!]
+        .sort((a, b) => compareSymbols(a.symbol, b.symbol))
+        .map((o) => `\t${guarded(kconfigFixup(o))}`);
     });
 }
 

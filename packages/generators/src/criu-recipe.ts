@@ -65,7 +65,8 @@ export const CRIU_MAKE_RECIPE: CriuMakeRecipe = {
 export function substituteBuildrootVariables(value: string, variables: Readonly<Record<string, string>>): string {
   return value.replace(/\$\((@D|[A-Z_][A-Z0-9_]*)\)/g, (_reference, name: string) => {
     const replacement = variables[name];
-    if (replacement === undefined) throw new Error(`the CRIU recipe refers to $(${name}), which has no value outside Buildroot`);
+    if (replacement === undefined)
+      throw new Error(`the CRIU recipe refers to $(${name}), which has no value outside Buildroot`);
     return replacement;
   });
 }

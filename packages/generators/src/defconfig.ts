@@ -6,7 +6,15 @@ import { compareSymbols, no, text, yes, type KconfigValue } from "@br-criu/kconf
 import { ARM_FPUS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
 import { COMMON_OVERLAY, CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
 
-export const DEFCONFIG_SECTIONS = ["Architecture", "Toolchain", "System", "Kernel", "Filesystem images", "Packages", "Build"] as const;
+export const DEFCONFIG_SECTIONS = [
+  "Architecture",
+  "Toolchain",
+  "System",
+  "Kernel",
+  "Filesystem images",
+  "Packages",
+  "Build",
+] as const;
 export type DefconfigSection = (typeof DEFCONFIG_SECTIONS)[number];
 
 export interface ConfigEntry {
@@ -30,7 +38,8 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   const add = (symbol: string, value: KconfigValue, reason: string) => entries.push({ section, symbol, value, reason });
   const { arch, cpu, config, toolchain } = board;
 
-  for (const symbol of arch.buildrootSymbols) add(symbol, yes, `${arch.name} target (CRIU ARCH=${board.criu.makeVars["ARCH"]})`);
+  for (const symbol of arch.buildrootSymbols)
+    add(symbol, yes, `${arch.name} target (CRIU ARCH=${board.criu.makeVars["ARCH"]})`);
   if (cpu.buildrootSymbol) add(cpu.buildrootSymbol, yes, `CPU ${cpu.name}`);
   if (board.arm) {
     if (board.arm.fpu) {
@@ -61,28 +70,49 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
   add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
   const overlays = [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].map(externalPath);
-  add("BR2_ROOTFS_OVERLAY", text(overlays.join(" ")), "br-criu's acceptance test (run with br_criu.acceptance=1), then the board's overlay");
-  add("BR2_ROOTFS_POST_IMAGE_SCRIPT", text(externalPath("board/common/post-image.sh")), "puts start-qemu.sh next to the images");
+  add(
+    "BR2_ROOTFS_OVERLAY",
+    text(overlays.join(" ")),
+    "br-criu's acceptance test (run with br_criu.acceptance=1), then the board's overlay",
+  );
+  add(
+    "BR2_ROOTFS_POST_IMAGE_SCRIPT",
+    text(externalPath("board/common/post-image.sh")),
+    "puts start-qemu.sh next to the images",
+  );
   add("BR2_ROOTFS_POST_SCRIPT_ARGS", text(config.board), "tells post-image.sh which board it runs for");
 
   section = "Kernel";
   add("BR2_LINUX_KERNEL", yes, "build the kernel CRIU is configured for");
   add("BR2_LINUX_KERNEL_CUSTOM_VERSION", yes, "pinned kernel.org release");
-  add("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE", text(board.kernel.version), "kernel version (CRIU needs >= 5.13 with glibc >= 2.35)");
+  add(
+    "BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE",
+    text(board.kernel.version),
+    "kernel version (CRIU needs >= 5.13 with glibc >= 2.35)",
+  );
   if (board.kernel.baseConfig === "defconfig") {
     add("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG", yes, `${arch.kernelArch} default configuration`);
   } else {
     add("BR2_LINUX_KERNEL_USE_DEFCONFIG", yes, "in-tree base configuration");
-    add("BR2_LINUX_KERNEL_DEFCONFIG", text(board.kernel.baseConfig.replace(/_defconfig$/, "")), `make ${board.kernel.baseConfig}`);
+    add(
+      "BR2_LINUX_KERNEL_DEFCONFIG",
+      text(board.kernel.baseConfig.replace(/_defconfig$/, "")),
+      `make ${board.kernel.baseConfig}`,
+    );
   }
   const fragments = [kernelFragmentPath(config.board), ...config.kernelFragments.map(externalPath)];
-  add("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES", text(fragments.join(" ")), "CRIU kernel options, then the board's own fragments");
+  add(
+    "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES",
+    text(fragments.join(" ")),
+    "CRIU kernel options, then the board's own fragments",
+  );
   add(arch.kernelImageSymbol, yes, `${arch.kernelImageFile} is what QEMU ${board.qemuMachine} boots`);
   if (board.kernel.dts) {
     add("BR2_LINUX_KERNEL_DTS_SUPPORT", yes, "the board boots with a device tree");
     add("BR2_LINUX_KERNEL_INTREE_DTS_NAME", text(board.kernel.dts), "in-tree device tree of the board");
   }
-  for (const symbol of arch.kernelHostNeeds) add(symbol, yes, `the ${arch.kernelArch} kernel build needs this host tool`);
+  for (const symbol of arch.kernelHostNeeds)
+    add(symbol, yes, `the ${arch.kernelArch} kernel build needs this host tool`);
   if (arch.name === "riscv64") {
     // QEMU's riscv virt machine starts the kernel from an SBI firmware.
     add("BR2_TARGET_OPENSBI", yes, "SBI firmware that starts the kernel on riscv virt");
@@ -101,7 +131,8 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
   section = "Packages";
   if (board.criu.enabled) {
     add(CRIU_PACKAGE_SYMBOL, yes, `CRIU ${board.criu.version} from the br-criu BR2_EXTERNAL tree`);
-    const criuOption = (suffix: string, on: boolean, reason: string) => add(`${CRIU_PACKAGE_SYMBOL}_${suffix}`, on ? yes : no, reason);
+    const criuOption = (suffix: string, on: boolean, reason: string) =>
+      add(`${CRIU_PACKAGE_SYMBOL}_${suffix}`, on ? yes : no, reason);
     if (config.criuCrit) add("BR2_PACKAGE_PYTHON3", yes, "crit and pycriu run on the target's python3");
     criuOption("CRIT", config.criuCrit, "crit and pycriu (python3)");
     criuOption("GNUTLS", config.criuGnutls, "TLS for the page server");

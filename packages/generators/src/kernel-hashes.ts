@@ -17,12 +17,15 @@ export interface StackBoard {
 /** patches/linux/linux.hash and patches/linux-headers/linux-headers.hash. */
 export function renderKernelHashFiles(stacks: readonly StackBoard[]): RenderedFile[] {
   const entries = new Map<string, { sha256: string; source: string }>();
-  for (const [version, release] of Object.entries(KERNEL_RELEASES)) entries.set(version, { sha256: release.sha256, source: `From ${release.source}` });
+  for (const [version, release] of Object.entries(KERNEL_RELEASES))
+    entries.set(version, { sha256: release.sha256, source: `From ${release.source}` });
   for (const { file, board } of stacks) {
     const { version, sha256 } = board.kernel;
     const recorded = entries.get(version);
     if (recorded !== undefined && recorded.sha256 !== sha256) {
-      throw new Error(`${file}: br-criu:kernelSha256 for ${kernelTarball(version)} is ${sha256}, but ${recorded.source} records ${recorded.sha256}; one tarball has one hash`);
+      throw new Error(
+        `${file}: br-criu:kernelSha256 for ${kernelTarball(version)} is ${sha256}, but ${recorded.source} records ${recorded.sha256}; one tarball has one hash`,
+      );
     }
     if (recorded !== undefined) continue;
     entries.set(version, { sha256, source: `br-criu:kernelSha256 of ${file}` });

@@ -35,7 +35,15 @@ export function qemuInvocation(board: ResolvedBoard): QemuInvocation {
   const { arch, qemuMachine } = board;
   const disk = board.config.rootfsFormats.includes("ext4");
   const console = `console=${arch.console}`;
-  const args: string[] = ["-M", arch.name === "powerpc64le" ? `${qemuMachine},${PSERIES_OPTIONS}` : qemuMachine, "-m", "512", "-smp", "1", "-nographic"];
+  const args: string[] = [
+    "-M",
+    arch.name === "powerpc64le" ? `${qemuMachine},${PSERIES_OPTIONS}` : qemuMachine,
+    "-m",
+    "512",
+    "-smp",
+    "1",
+    "-nographic",
+  ];
   if (arch.name === "aarch64") args.push("-cpu", board.cpu.name);
   if (arch.name === "powerpc64le") args.push("-cpu", board.cpu.name.toUpperCase());
   if (arch.name === "riscv64") args.push("-bios", "fw_jump.bin");

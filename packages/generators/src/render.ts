@@ -17,16 +17,26 @@ export const KERNEL_OPTIONS_MODEL = "packages/model/src/kernel-options.ts";
 export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
   return board.kernelOptions.map((option) => {
     const origin =
-      option.level === "required" ? "required" : option.level === "feature" ? `feature ${option.feature}` : option.feature ? `${board.arch.name} for ${option.feature}` : `required on ${board.arch.name}`;
+      option.level === "required"
+        ? "required"
+        : option.level === "feature"
+          ? `feature ${option.feature}`
+          : option.feature
+            ? `${board.arch.name} for ${option.feature}`
+            : `required on ${board.arch.name}`;
     const value: KconfigValue = option.value === "y" ? yes : no;
     return { symbol: `CONFIG_${option.symbol}`, value, reason: `${origin}: ${option.reason}` };
   });
 }
 
 export function renderKernelFragment(board: ResolvedBoard, source: string): string {
-  const lines = generatedHeader(`Kernel options for CRIU ${board.criu.version} on ${board.config.board} (${board.arch.name})`, source);
+  const lines = generatedHeader(
+    `Kernel options for CRIU ${board.criu.version} on ${board.config.board} (${board.arch.name})`,
+    source,
+  );
   lines.push(commentLine(`Every CRIU option and its reason: ${KERNEL_OPTIONS_MODEL} (grep its CONFIG_ name).`));
-  for (const entry of kernelFragmentEntries(board)) lines.push("", commentLine(entry.reason), formatEntry(entry.symbol, entry.value));
+  for (const entry of kernelFragmentEntries(board))
+    lines.push("", commentLine(entry.reason), formatEntry(entry.symbol, entry.value));
   if (board.kernel.extraOptions.length > 0) {
     lines.push("", commentLine(`The stack's own options (br-criu:kernelConfig of ${source}), merged after CRIU's:`));
     for (const { symbol, value } of board.kernel.extraOptions) lines.push(formatEntry(`CONFIG_${symbol}`, value));
@@ -41,7 +51,8 @@ export function renderDefconfig(board: ResolvedBoard, source: string): string {
     const inSection = entries.filter((entry) => entry.section === section);
     if (inSection.length === 0) continue;
     lines.push("", `# --- ${section} ---`);
-    for (const entry of inSection) lines.push(commentLine(entry.reason), formatBuildrootEntry(entry.symbol, entry.value));
+    for (const entry of inSection)
+      lines.push(commentLine(entry.reason), formatBuildrootEntry(entry.symbol, entry.value));
   }
   return `${lines.join("\n")}\n`;
 }

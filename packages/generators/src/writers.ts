@@ -26,7 +26,10 @@ function checkBuildrootString(symbol: string, value: KconfigValue): void {
   const bare = value.value.split(EXTERNAL_REFERENCE).join("");
   if (BUILDROOT_STRING.test(bare)) return;
   const offending = [...bare].find((character) => !BUILDROOT_STRING.test(character))!;
-  throw new UnsafeValueError(symbol, `character ${codePoint(offending)} at position ${value.value.indexOf(offending) + 1} is not allowed in a Buildroot string value (Buildroot uses such values in shell commands)`);
+  throw new UnsafeValueError(
+    symbol,
+    `character ${codePoint(offending)} at position ${value.value.indexOf(offending) + 1} is not allowed in a Buildroot string value (Buildroot uses such values in shell commands)`,
+  );
 }
 
 /** A Buildroot defconfig line. */

@@ -139,12 +139,15 @@ function describeCharacterAt(textValue: string, index: number): string {
  */
 export function unsafeStringReason(textValue: string, options: FormatOptions = {}): string | undefined {
   const control = CONTROL_CHARACTER.exec(textValue);
-  if (control) return `control character ${describeCharacterAt(textValue, control.index)} cannot be written in a config file`;
+  if (control)
+    return `control character ${describeCharacterAt(textValue, control.index)} cannot be written in a config file`;
   let rest = textValue;
   for (const reference of options.allowedReferences ?? []) rest = rest.split(reference).join("");
   const dollar = rest.indexOf("$");
   if (dollar !== -1) {
-    const allowed = options.allowedReferences?.length ? ` (only ${options.allowedReferences.join(", ")} may appear)` : "";
+    const allowed = options.allowedReferences?.length
+      ? ` (only ${options.allowedReferences.join(", ")} may appear)`
+      : "";
     return `"$" would be expanded by make when the config is included${allowed}`;
   }
   return undefined;
@@ -178,7 +181,11 @@ export function formatEntry(symbol: string, value: KconfigValue, options: Format
 /** A `# ...` comment line; refuses text that would end the comment (a newline or other control character). */
 export function commentLine(textValue: string): string {
   const control = CONTROL_CHARACTER.exec(textValue);
-  if (control) throw new UnsafeValueError("comment", `control character ${describeCharacterAt(textValue, control.index)} would end the comment line`);
+  if (control)
+    throw new UnsafeValueError(
+      "comment",
+      `control character ${describeCharacterAt(textValue, control.index)} would end the comment line`,
+    );
   return textValue === "" ? "#" : `# ${textValue}`;
 }
 
@@ -186,7 +193,11 @@ export function commentLine(textValue: string): string {
 export function describeValue(value: KconfigValue | undefined): string {
   if (value === undefined) return "(absent)";
   // Reports show what a resolved config holds, safe or not: JSON escapes control characters.
-  return value.kind === "string" ? (unsafeStringReason(value.value) === undefined ? quoteKconfigString(value.value) : JSON.stringify(value.value)) : value.value;
+  return value.kind === "string"
+    ? unsafeStringReason(value.value) === undefined
+      ? quoteKconfigString(value.value)
+      : JSON.stringify(value.value)
+    : value.value;
 }
 
 export function sameValue(a: KconfigValue | undefined, b: KconfigValue | undefined): boolean {

@@ -82,7 +82,14 @@ export function parseExpr(source: string): Expr {
     if (token === undefined) throw new Error(`Kconfig expression ends early: "${source}"`);
     const left: Expr = { op: "symbol", name: unquote(token) };
     const comparison = peek();
-    if (comparison === "=" || comparison === "!=" || comparison === "<" || comparison === "<=" || comparison === ">" || comparison === ">=") {
+    if (
+      comparison === "=" ||
+      comparison === "!=" ||
+      comparison === "<" ||
+      comparison === "<=" ||
+      comparison === ">" ||
+      comparison === ">="
+    ) {
       next();
       const right = next();
       if (right === undefined) throw new Error(`comparison without right side in "${source}"`);
@@ -99,7 +106,18 @@ function unquote(token: string): string {
   return /^["']/.test(token) ? token.slice(1, -1).replace(/\\(.)/g, "$1") : token;
 }
 
-const PRECEDENCE: Record<Expr["op"], number> = { or: 1, and: 2, "=": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, not: 4, symbol: 5 };
+const PRECEDENCE: Record<Expr["op"], number> = {
+  or: 1,
+  and: 2,
+  "=": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
+  not: 4,
+  symbol: 5,
+};
 
 export function formatExpr(expr: Expr, parentPrecedence = 0): string {
   let text: string;
@@ -140,7 +158,8 @@ export function referencedSymbols(expr: Expr): string[] {
   return out;
 }
 
-const isSymbolName = (name: string) => /^[A-Za-z0-9_]+$/.test(name) && !/^[ymn]$/.test(name) && !/^-?[0-9]+$/.test(name) && !/^0x/i.test(name);
+const isSymbolName = (name: string) =>
+  /^[A-Za-z0-9_]+$/.test(name) && !/^[ymn]$/.test(name) && !/^-?[0-9]+$/.test(name) && !/^0x/i.test(name);
 
 /** Looks a symbol (without prefix) up in a resolved config. */
 export type SymbolLookup = (name: string) => KconfigValue | undefined;
@@ -177,10 +196,21 @@ export function evaluate(expr: Expr, lookup: SymbolLookup): Tri {
     default: {
       const left = textOf((expr.left as { name: string }).name, lookup);
       const right = textOf((expr.right as { name: string }).name, lookup);
-      const numeric = /^-?(0x)?[0-9a-f]+$/i.test(left) && /^-?(0x)?[0-9a-f]+$/i.test(right) && !/^[ymn]$/.test(left + right);
+      const numeric =
+        /^-?(0x)?[0-9a-f]+$/i.test(left) && /^-?(0x)?[0-9a-f]+$/i.test(right) && !/^[ymn]$/.test(left + right);
       const cmp = numeric ? Number(left) - Number(right) : left < right ? -1 : left > right ? 1 : 0;
       const holds =
-        expr.op === "=" ? cmp === 0 : expr.op === "!=" ? cmp !== 0 : expr.op === "<" ? cmp < 0 : expr.op === "<=" ? cmp <= 0 : expr.op === ">" ? cmp > 0 : cmp >= 0;
+        expr.op === "="
+          ? cmp === 0
+          : expr.op === "!="
+            ? cmp !== 0
+            : expr.op === "<"
+              ? cmp < 0
+              : expr.op === "<="
+                ? cmp <= 0
+                : expr.op === ">"
+                  ? cmp > 0
+                  : cmp >= 0;
       return holds ? 2 : 0;
     }
   }
@@ -198,7 +228,7 @@ export function blockers(expr: Expr, lookup: SymbolLookup): string[] {
   };
   const walk = (e: Expr, wantTrue: boolean) => {
     const value = evaluate(e, lookup);
-    if ((value > 0) === wantTrue) return;
+    if (value > 0 === wantTrue) return;
     switch (e.op) {
       case "symbol":
         add(`${e.name}=${textOf(e.name, lookup)}`);
@@ -213,7 +243,11 @@ export function blockers(expr: Expr, lookup: SymbolLookup): string[] {
         walk(e.right, wantTrue);
         return;
       default:
-        add(`${formatExpr(e)} [${referencedSymbols(e).map((s) => `${s}=${textOf(s, lookup)}`).join(", ")}]`);
+        add(
+          `${formatExpr(e)} [${referencedSymbols(e)
+            .map((s) => `${s}=${textOf(s, lookup)}`)
+            .join(", ")}]`,
+        );
     }
   };
   walk(expr, true);

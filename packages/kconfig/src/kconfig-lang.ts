@@ -54,7 +54,17 @@ export class KconfigSyntaxError extends Error {
 type Block = { readonly kind: "if" | "menu" | "choice"; readonly condition: Expr[] };
 
 const TYPE_KEYWORDS = new Set(["bool", "tristate", "string", "int", "hex", "boolean"]);
-const IGNORED_ATTRIBUTES = new Set(["range", "imply", "option", "modules", "optional", "transitional", "defconfig_list", "allnoconfig_y", "mainmenu"]);
+const IGNORED_ATTRIBUTES = new Set([
+  "range",
+  "imply",
+  "option",
+  "modules",
+  "optional",
+  "transitional",
+  "defconfig_list",
+  "allnoconfig_y",
+  "mainmenu",
+]);
 
 /** Splits `"prompt text" if COND` into text and condition. */
 function splitPrompt(rest: string): { text: string; condition?: Expr } {
@@ -99,19 +109,23 @@ const endEntry = (state: FileState) => {
   state.pendingMenu = undefined;
 };
 
-const openBlock = (kind: "menu" | "choice"): StatementHandler => (reader, state) => {
-  endEntry(state);
-  state.pendingMenu = { kind, condition: [] };
-  reader.blocks.push(state.pendingMenu);
-};
+const openBlock =
+  (kind: "menu" | "choice"): StatementHandler =>
+  (reader, state) => {
+    endEntry(state);
+    state.pendingMenu = { kind, condition: [] };
+    reader.blocks.push(state.pendingMenu);
+  };
 
-const closeBlock = (expected: Block["kind"]): StatementHandler => (reader, state, statement) => {
-  const block = reader.blocks.pop();
-  if (!block || block.kind !== expected || reader.blocks.length < state.depth) {
-    throw new KconfigSyntaxError(state.file, statement.line, `${statement.keyword} without matching ${expected}`);
-  }
-  endEntry(state);
-};
+const closeBlock =
+  (expected: Block["kind"]): StatementHandler =>
+  (reader, state, statement) => {
+    const block = reader.blocks.pop();
+    if (!block || block.kind !== expected || reader.blocks.length < state.depth) {
+      throw new KconfigSyntaxError(state.file, statement.line, `${statement.keyword} without matching ${expected}`);
+    }
+    endEntry(state);
+  };
 
 const source: StatementHandler = (reader, state, { keyword, rest }) => {
   const target = reader.expand(splitPrompt(rest).text);
@@ -141,7 +155,15 @@ const STATEMENTS: Readonly<Record<string, StatementHandler>> = {
     if (!name) throw new KconfigSyntaxError(state.file, line, `${keyword} without a symbol`);
     endEntry(state);
     state.currentName = name;
-    state.current = { file: state.file, line, type: "unknown", dependsOn: reader.blocks.flatMap((b) => b.condition), prompts: [], selects: [], defaults: [] };
+    state.current = {
+      file: state.file,
+      line,
+      type: "unknown",
+      dependsOn: reader.blocks.flatMap((b) => b.condition),
+      prompts: [],
+      selects: [],
+      defaults: [],
+    };
     reader.symbol(name).definitions.push(state.current);
   },
   choice: openBlock("choice"),
@@ -178,7 +200,14 @@ const STATEMENTS: Readonly<Record<string, StatementHandler>> = {
   def_tristate: defaultValue,
   default: defaultValue,
 };
-const ALIASES: Readonly<Record<string, string>> = { menuconfig: "config", mainmenu: "comment", "---help---": "help", osource: "source", rsource: "source", orsource: "source" };
+const ALIASES: Readonly<Record<string, string>> = {
+  menuconfig: "config",
+  mainmenu: "comment",
+  "---help---": "help",
+  osource: "source",
+  rsource: "source",
+  orsource: "source",
+};
 
 /** Reads a Kconfig tree file by file, following `source` statements. */
 class KconfigReader {
@@ -199,7 +228,10 @@ class KconfigReader {
 
   /** `$(VAR)` (kernel) and `$VAR` (Buildroot's BR2_EXTERNAL_*_PATH) in source paths. */
   expand(path: string): string {
-    return path.replace(/\$\(([A-Za-z0-9_]+)\)|\$([A-Za-z0-9_]+)/g, (whole, paren: string | undefined, bare: string | undefined) => this.options.variables[(paren ?? bare)!] ?? whole);
+    return path.replace(
+      /\$\(([A-Za-z0-9_]+)\)|\$([A-Za-z0-9_]+)/g,
+      (whole, paren: string | undefined, bare: string | undefined) => this.options.variables[(paren ?? bare)!] ?? whole,
+    );
   }
 
   readFile(file: string, optional: boolean): void {
@@ -219,7 +251,8 @@ class KconfigReader {
       const text = stripComment(line).trim();
       if (text !== "") this.statement(state, text, lineNumber);
     }
-    if (this.blocks.length !== state.depth) throw new KconfigSyntaxError(file, lines.length, "unterminated if/menu/choice block");
+    if (this.blocks.length !== state.depth)
+      throw new KconfigSyntaxError(file, lines.length, "unterminated if/menu/choice block");
   }
 
   private statement(state: FileState, text: string, line: number): void {

@@ -61,7 +61,12 @@ function dedupe(conditions: readonly Expr[]): Expr[] {
 }
 
 /** Why a symbol is off (or not what was requested) in a resolved config. */
-export function explainSymbol(symbol: string, tree: KconfigTree, resolved: ReadonlyMap<string, KconfigValue>, karch: string): string {
+export function explainSymbol(
+  symbol: string,
+  tree: KconfigTree,
+  resolved: ReadonlyMap<string, KconfigValue>,
+  karch: string,
+): string {
   const lookup = lookupIn(resolved);
   const entry = tree.symbols.get(bare(symbol));
   if (!entry || entry.definitions.length === 0) return `not defined in the Kconfig of ARCH=${karch}`;
@@ -96,7 +101,11 @@ export function analyzeConfig(
 ): ConfigAnalysis {
   const values = new Map([...requested].map(([symbol, option]) => [symbol, option.value]));
   const result = verifyResolved(values, resolved);
-  const finding = (outcome: { symbol: string; requested: KconfigValue; resolved: KconfigValue | undefined }): OptionFinding => {
+  const finding = (outcome: {
+    symbol: string;
+    requested: KconfigValue;
+    resolved: KconfigValue | undefined;
+  }): OptionFinding => {
     const option = requested.get(outcome.symbol)!;
     return {
       symbol: outcome.symbol,

@@ -44,7 +44,9 @@ export async function sha256File(path: string): Promise<string> {
 export async function ensureKernelSource(options: { tarball?: string; cache?: string } = {}): Promise<KernelSource> {
   const tarball = options.tarball ?? DEBIAN_KERNEL_TARBALL;
   if (!existsSync(tarball)) {
-    throw new Error(`${tarball} not found: install Debian's ${DEBIAN_KERNEL_PACKAGE} package (apt-get install -y ${DEBIAN_KERNEL_PACKAGE}); .ci/run does this in CI`);
+    throw new Error(
+      `${tarball} not found: install Debian's ${DEBIAN_KERNEL_PACKAGE} package (apt-get install -y ${DEBIAN_KERNEL_PACKAGE}); .ci/run does this in CI`,
+    );
   }
   const tarballSha256 = await sha256File(tarball);
   const base = join(options.cache ?? cacheRoot(), "linux-source", tarballSha256.slice(0, 16));
@@ -53,7 +55,8 @@ export async function ensureKernelSource(options: { tarball?: string; cache?: st
     return tarballSha256;
   });
   const top = readdirSync(base).filter((name) => name !== COMPLETE_MARKER);
-  if (top.length !== 1) throw new Error(`${base}: expected one top-level directory from ${tarball}, found ${top.join(", ")}`);
+  if (top.length !== 1)
+    throw new Error(`${base}: expected one top-level directory from ${tarball}, found ${top.join(", ")}`);
   const dir = join(base, top[0]!);
   return { dir, tarballSha256, version: kernelVersionOf(dir), unpacked };
 }

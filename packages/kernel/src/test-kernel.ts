@@ -52,9 +52,16 @@ export interface TestKernel {
 /** The fragment with the boot options of the minimal profile. */
 export function minimalBootFragment(board: ResolvedBoard): Fragment {
   const options = minimalBootOptions[board.arch.name];
-  if (!options) throw new Error(`no minimal kernel profile for ${board.arch.name} yet (packages/model kernel-options.ts minimalBootOptions)`);
+  if (!options)
+    throw new Error(
+      `no minimal kernel profile for ${board.arch.name} yet (packages/model kernel-options.ts minimalBootOptions)`,
+    );
   const entries = new Map(options.map((o) => [`CONFIG_${o.symbol}`, o.value === "y" ? yes : no]));
-  return { name: "minimal-boot.config", content: writeConfig(entries, { header: ["minimal CRIU kernel: what booting under QEMU needs"] }), origin: "fragment" };
+  return {
+    name: "minimal-boot.config",
+    content: writeConfig(entries, { header: ["minimal CRIU kernel: what booting under QEMU needs"] }),
+    origin: "fragment",
+  };
 }
 
 export async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
@@ -73,7 +80,8 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   // a full build. The cache key stays the resolved .config.
   const outDir = join(options.workDir, `test-kernel-${options.stack}`);
   const sourceRecord = join(outDir, ".br-criu-source");
-  if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir) rmSync(outDir, { recursive: true, force: true });
+  if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir)
+    rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(sourceRecord, options.source.dir);
   const cross = { crossCompile: true };
@@ -88,17 +96,35 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   const configText = readFileSync(join(outDir, ".config"), "utf8");
 
   // Every requested option must be in the kernel the test boots.
-  const analysis = analyzeConfig(requestedOptions(board, fragments), parseConfig(configText), kconfigTreeFor(options.source.dir, karch), karch);
-  const lost = [...analysis.dropped, ...analysis.changed].map((f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`);
-  if (lost.length > 0) throw new Error(`test kernel for ${options.stack} loses requested options:\n  ${lost.join("\n  ")}`);
+  const analysis = analyzeConfig(
+    requestedOptions(board, fragments),
+    parseConfig(configText),
+    kconfigTreeFor(options.source.dir, karch),
+    karch,
+  );
+  const lost = [...analysis.dropped, ...analysis.changed].map(
+    (f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`,
+  );
+  if (lost.length > 0)
+    throw new Error(`test kernel for ${options.stack} loses requested options:\n  ${lost.join("\n  ")}`);
 
   // The device tree is part of what boots: its source name joins the cache key.
   const dts = board.kernel.dts;
-  const key = createHash("sha256").update(options.source.tarballSha256).update("\0").update(configText).update(dts ? `\0${dts}` : "").digest("hex");
+  const key = createHash("sha256")
+    .update(options.source.tarballSha256)
+    .update("\0")
+    .update(configText)
+    .update(dts ? `\0${dts}` : "")
+    .digest("hex");
   const cacheDir = join(options.cache, "test-kernels", key.slice(0, 24));
   const cachedImage = join(cacheDir, image.target);
   const dtbName = dts ? `${dts.split("/").pop()}.dtb` : undefined;
-  const result = { image: cachedImage, config: join(cacheDir, "config"), key, ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}) };
+  const result = {
+    image: cachedImage,
+    config: join(cacheDir, "config"),
+    key,
+    ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}),
+  };
   if (existsSync(cachedImage)) return { ...result, built: false, buildSeconds: 0 };
 
   const started = Date.now();
@@ -114,5 +140,3 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   renameSync(staging, cacheDir);
   return { ...result, built: true, buildSeconds: (Date.now() - started) / 1000 };
 }
-
-

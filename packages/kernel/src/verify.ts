@@ -9,14 +9,28 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseConfig, readKconfigTree, writeConfig, no, yes, type KconfigTree, type KconfigValue } from "@br-criu/kconfig";
+import {
+  parseConfig,
+  readKconfigTree,
+  writeConfig,
+  no,
+  yes,
+  type KconfigTree,
+  type KconfigValue,
+} from "@br-criu/kconfig";
 import { criuFeatures, type ResolvedBoard } from "@br-criu/model";
 import { analyzeConfig, explainSymbol, type ConfigAnalysis, type OptionFinding, type RequestedOption } from "./analyze";
 
 const run = promisify(execFile);
 
 /** Kernel `SRCARCH` (the arch/ directory) for each `ARCH=` value br-criu uses. */
-const SRCARCH: Readonly<Record<string, string>> = { x86_64: "x86", arm64: "arm64", arm: "arm", powerpc: "powerpc", riscv: "riscv" };
+const SRCARCH: Readonly<Record<string, string>> = {
+  x86_64: "x86",
+  arm64: "arm64",
+  arm: "arm",
+  powerpc: "powerpc",
+  riscv: "riscv",
+};
 
 export interface Fragment {
   /** Name for messages and for the file written into the O= directory. */
@@ -30,7 +44,11 @@ export interface ImpossibleFeatureCheck {
   readonly feature: string;
   readonly reason: string;
   /** Each option of the feature, and whether Kconfig kept it when asked (it must not). */
-  readonly options: readonly { readonly symbol: string; readonly keptWhenForced: boolean; readonly explanation: string }[];
+  readonly options: readonly {
+    readonly symbol: string;
+    readonly keptWhenForced: boolean;
+    readonly explanation: string;
+  }[];
 }
 
 export interface KernelVerification extends ConfigAnalysis {
@@ -65,10 +83,19 @@ export function kconfigTreeFor(sourceDir: string, karch: string): KconfigTree {
 }
 
 /** `make -C <source> O=<out> ARCH=<karch> <targets...>`; a failure carries the last lines of its output. */
-export async function kernelMake(sourceDir: string, outDir: string, karch: string, targets: readonly string[], options: { crossCompile?: boolean } = {}): Promise<void> {
+export async function kernelMake(
+  sourceDir: string,
+  outDir: string,
+  karch: string,
+  targets: readonly string[],
+  options: { crossCompile?: boolean } = {},
+): Promise<void> {
   const env = { ...process.env, ...(options.crossCompile ? crossCompileEnv(karch) : {}) };
   try {
-    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], { maxBuffer: 256 * 1024 * 1024, env });
+    await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], {
+      maxBuffer: 256 * 1024 * 1024,
+      env,
+    });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
     const tail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n");
@@ -97,13 +124,19 @@ function crossCompileEnv(karch: string): Record<string, string> {
 /** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */
 export async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
   try {
-    await run(join(sourceDir, "scripts/kconfig/merge_config.sh"), ["-m", "-O", outDir, join(outDir, ".config"), ...files], {
-      cwd: outDir,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      join(sourceDir, "scripts/kconfig/merge_config.sh"),
+      ["-m", "-O", outDir, join(outDir, ".config"), ...files],
+      {
+        cwd: outDir,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
-    throw new Error(`merge_config.sh failed in ${outDir}:\n${`${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n")}`);
+    throw new Error(
+      `merge_config.sh failed in ${outDir}:\n${`${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n")}`,
+    );
   }
 }
 
@@ -114,7 +147,12 @@ export function requestedOptions(board: ResolvedBoard, fragments: readonly Fragm
   for (const fragment of fragments) {
     for (const [symbol, value] of parseConfig(fragment.content, fragment.name)) {
       const model = fragment.origin === "model" ? fromModel.get(symbol) : undefined;
-      requested.set(symbol, model ? { value, origin: model.level, ...(model.feature ? { feature: model.feature } : {}) } : { value, origin: "fragment" });
+      requested.set(
+        symbol,
+        model
+          ? { value, origin: model.level, ...(model.feature ? { feature: model.feature } : {}) }
+          : { value, origin: "fragment" },
+      );
     }
   }
   return requested;
@@ -171,13 +209,18 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   const impossible = await probeImpossibleFeatures(options, outDir, resolvedText, tree);
 
   const failures: string[] = [];
-  for (const finding of analysis.dropped) failures.push(`${describeOrigin(finding)} ${finding.symbol} dropped: ${finding.explanation}`);
+  for (const finding of analysis.dropped)
+    failures.push(`${describeOrigin(finding)} ${finding.symbol} dropped: ${finding.explanation}`);
   for (const finding of analysis.changed) {
-    failures.push(`${describeOrigin(finding)} ${finding.symbol} is ${finding.resolved}, not ${finding.requested}: ${finding.explanation}`);
+    failures.push(
+      `${describeOrigin(finding)} ${finding.symbol} is ${finding.resolved}, not ${finding.requested}: ${finding.explanation}`,
+    );
   }
   for (const check of impossible) {
     for (const option of check.options.filter((o) => o.keptWhenForced)) {
-      failures.push(`model says feature ${check.feature} is impossible on ${board.arch.name}, but Kconfig keeps ${option.symbol}: fix the arch truth in packages/model`);
+      failures.push(
+        `model says feature ${check.feature} is impossible on ${board.arch.name}, but Kconfig keeps ${option.symbol}: fix the arch truth in packages/model`,
+      );
     }
   }
   return {
@@ -204,7 +247,12 @@ function describeOrigin(finding: OptionFinding): string {
  * impossible on this arch are forced into a copy of the resolved config, and
  * Kconfig must drop each of them.
  */
-async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: string, resolvedText: string, tree: KconfigTree): Promise<ImpossibleFeatureCheck[]> {
+async function probeImpossibleFeatures(
+  options: VerifyKernelOptions,
+  outDir: string,
+  resolvedText: string,
+  tree: KconfigTree,
+): Promise<ImpossibleFeatureCheck[]> {
   const { board } = options;
   // Each feature the model calls impossible here, with the options it would need.
   const impossible = board.features
@@ -229,7 +277,11 @@ async function probeImpossibleFeatures(options: VerifyKernelOptions, outDir: str
       const symbol = `CONFIG_${option.symbol}`;
       const value = forced.get(symbol);
       const kept = value !== undefined && value.kind === "tristate" && value.value !== "n";
-      return { symbol, keptWhenForced: kept, explanation: kept ? "kept" : explainSymbol(symbol, tree, forced, board.arch.kernelArch) };
+      return {
+        symbol,
+        keptWhenForced: kept,
+        explanation: kept ? "kept" : explainSymbol(symbol, tree, forced, board.arch.kernelArch),
+      };
     }),
   }));
 }

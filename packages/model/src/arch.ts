@@ -16,12 +16,14 @@ export const SUPPORTED_ARCHES: readonly ArchName[] = ["aarch64", "arm", "powerpc
 export const REFUSED_ARCHES: Readonly<Record<string, string>> = {
   // CRIU has an s390 port, but Buildroot's criu package never enabled it
   // because of byte-order problems, and br-criu targets little-endian only.
-  s390x: "CRIU's s390x port is big-endian, which Buildroot's CRIU packaging never supported; br-criu builds little-endian targets only",
+  s390x:
+    "CRIU's s390x port is big-endian, which Buildroot's CRIU packaging never supported; br-criu builds little-endian targets only",
   // CRIU's MIPS port covers Loongson mips64el only and Buildroot never enabled it.
   mips: "CRIU's MIPS support covers only Loongson mips64el, never enabled in Buildroot and without a QEMU board here",
   mipsel: "CRIU's MIPS support covers only Loongson mips64el, never enabled in Buildroot and without a QEMU board here",
   mips64: "CRIU's MIPS support covers only Loongson mips64el, never enabled in Buildroot and without a QEMU board here",
-  mips64el: "CRIU's MIPS support covers only Loongson mips64el, never enabled in Buildroot and without a QEMU board here",
+  mips64el:
+    "CRIU's MIPS support covers only Loongson mips64el, never enabled in Buildroot and without a QEMU board here",
   // CRIU's x86 port is 64-bit; 32-bit tasks are handled only as compat tasks on x86_64.
   i386: "CRIU has no 32-bit x86 build: it runs on x86_64 and restores 32-bit tasks only as compat tasks there",
   i686: "CRIU has no 32-bit x86 build: it runs on x86_64 and restores 32-bit tasks only as compat tasks there",

@@ -32,7 +32,11 @@ export const criuArchRequirements: readonly BuildrootRequirement[] = [
 
 /** Needs of the toolchain and build host (resolve.ts checks the same facts). */
 export const criuToolchainRequirements: readonly BuildrootRequirement[] = [
-  { condition: "BR2_TOOLCHAIN_USES_GLIBC || BR2_TOOLCHAIN_USES_MUSL", reason: "aio.h, which uClibc-ng lacks", short: "glibc or musl" },
+  {
+    condition: "BR2_TOOLCHAIN_USES_GLIBC || BR2_TOOLCHAIN_USES_MUSL",
+    reason: "aio.h, which uClibc-ng lacks",
+    short: "glibc or musl",
+  },
   { condition: "BR2_TOOLCHAIN_HAS_THREADS", reason: "protobuf, libnl", short: "threads" },
   { condition: "BR2_INSTALL_LIBSTDCPP", reason: "protobuf", short: "C++" },
   { condition: "BR2_USE_WCHAR", reason: "libbsd, gnutls, nftables", short: "wchar" },
@@ -43,7 +47,19 @@ export const criuToolchainRequirements: readonly BuildrootRequirement[] = [
 ];
 
 /** Target libraries CRIU always links (Buildroot package names). */
-export const criuPackageDependencies: readonly string[] = ["libcap", "libnet", "libnl", "protobuf", "protobuf-c", "util-linux"];
+export const criuPackageDependencies: readonly string[] = [
+  "libcap",
+  "libnet",
+  "libnl",
+  "protobuf",
+  "protobuf-c",
+  "util-linux",
+];
 
 /** Build-host packages CRIU's build runs (pkg-config, protoc, protoc-gen-c, python scripts). */
-export const criuHostDependencies: readonly string[] = ["host-pkgconf", "host-protobuf", "host-protobuf-c", "host-python3"];
+export const criuHostDependencies: readonly string[] = [
+  "host-pkgconf",
+  "host-protobuf",
+  "host-protobuf-c",
+  "host-python3",
+];

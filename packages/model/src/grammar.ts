@@ -49,7 +49,8 @@ export function checkGrammar(grammar: Grammar, value: string): GrammarViolation 
     position++;
     if (!grammar.alphabet.test(character)) {
       const code = character.codePointAt(0)!;
-      const kind = code < 0x20 || code === 0x7f ? "control character" : code > 0x7e ? "non-ASCII character" : "character";
+      const kind =
+        code < 0x20 || code === 0x7f ? "control character" : code > 0x7e ? "non-ASCII character" : "character";
       return { message: `${kind} ${describeCharacter(character)} at position ${position} is not allowed`, fix };
     }
   }
@@ -71,14 +72,20 @@ export function grammarString(grammar: Grammar) {
   });
 }
 
-const noDotDot = (value: string) => (value.split("/").includes("..") ? `".." is not allowed: the path must stay inside the tree` : undefined);
+const noDotDot = (value: string) =>
+  value.split("/").includes("..") ? `".." is not allowed: the path must stay inside the tree` : undefined;
 const noEmptySegment = (value: string) =>
-  value.startsWith("/") ? "must be relative, not start with /" : value.split("/").includes("") ? "has an empty path segment (// or a trailing /)" : undefined;
+  value.startsWith("/")
+    ? "must be relative, not start with /"
+    : value.split("/").includes("")
+      ? "has an empty path segment (// or a trailing /)"
+      : undefined;
 const noLeadingDash = (value: string) => (value.startsWith("-") ? "must not start with -" : undefined);
 
 /** A path relative to the BR2_EXTERNAL tree (kernel fragments, overlays). */
 export const RELATIVE_PATH: Grammar = {
-  describe: "a path relative to the BR2_EXTERNAL tree, from letters, digits, '.', '_', '-' and '/', without '..', e.g. board/qemu-x86_64/extra.fragment",
+  describe:
+    "a path relative to the BR2_EXTERNAL tree, from letters, digits, '.', '_', '-' and '/', without '..', e.g. board/qemu-x86_64/extra.fragment",
   alphabet: /[A-Za-z0-9._/-]/,
   maxLength: 200,
   rules: [noEmptySegment, noDotDot, noLeadingDash],
@@ -86,7 +93,8 @@ export const RELATIVE_PATH: Grammar = {
 
 /** An absolute host path (workDir). */
 export const ABSOLUTE_PATH: Grammar = {
-  describe: "an absolute path from letters, digits, '.', '_', '-', '+', '@' and '/', without '..', e.g. /var/cache/br-criu",
+  describe:
+    "an absolute path from letters, digits, '.', '_', '-', '+', '@' and '/', without '..', e.g. /var/cache/br-criu",
   alphabet: /[A-Za-z0-9._/+@-]/,
   maxLength: 200,
   rules: [(value) => (value.startsWith("/") ? undefined : "must be an absolute path (start with /)"), noDotDot],
@@ -118,10 +126,16 @@ export const QEMU_MACHINE: Grammar = {
 
 /** An in-tree device tree name such as arm/vexpress-v2p-ca9. */
 export const DEVICE_TREE: Grammar = {
-  describe: "an in-tree device tree name from letters, digits, '.', '_', '-', '+' and '/', without '..', e.g. arm/vexpress-v2p-ca9",
+  describe:
+    "an in-tree device tree name from letters, digits, '.', '_', '-', '+' and '/', without '..', e.g. arm/vexpress-v2p-ca9",
   alphabet: /[A-Za-z0-9._+/-]/,
   maxLength: 100,
-  rules: [noEmptySegment, noDotDot, noLeadingDash, (value) => (value.endsWith(".dts") || value.endsWith(".dtb") ? "must not carry a .dts/.dtb suffix" : undefined)],
+  rules: [
+    noEmptySegment,
+    noDotDot,
+    noLeadingDash,
+    (value) => (value.endsWith(".dts") || value.endsWith(".dtb") ? "must not carry a .dts/.dtb suffix" : undefined),
+  ],
 };
 
 /** A Docker volume name. */
@@ -134,7 +148,8 @@ export const VOLUME_NAME: Grammar = {
 
 /** An RFC 1123 host name label. */
 export const HOSTNAME: Grammar = {
-  describe: "an RFC 1123 host name label: lower-case letters, digits and '-', not starting or ending with '-', at most 63 characters",
+  describe:
+    "an RFC 1123 host name label: lower-case letters, digits and '-', not starting or ending with '-', at most 63 characters",
   alphabet: /[a-z0-9-]/,
   maxLength: 63,
   rules: [(value) => (value.startsWith("-") || value.endsWith("-") ? "must not start or end with -" : undefined)],
@@ -183,11 +198,15 @@ export const PACKAGE_NAME: Grammar = {
  * of `git clone`.
  */
 export const GIT_REPOSITORY: Grammar = {
-  describe: "a git URL (https://, http://, git://, ssh:// or file:///) or an absolute path to a local mirror, from letters, digits and ._/:@+~-",
+  describe:
+    "a git URL (https://, http://, git://, ssh:// or file:///) or an absolute path to a local mirror, from letters, digits and ._/:@+~-",
   alphabet: /[A-Za-z0-9._/:@+~-]/,
   maxLength: 300,
   rules: [
-    (value) => (/^(https?:\/\/[A-Za-z0-9]|git:\/\/[A-Za-z0-9]|ssh:\/\/[A-Za-z0-9]|file:\/\/\/|\/)/.test(value) ? undefined : "must start with https://, http://, git://, ssh://, file:/// or /"),
+    (value) =>
+      /^(https?:\/\/[A-Za-z0-9]|git:\/\/[A-Za-z0-9]|ssh:\/\/[A-Za-z0-9]|file:\/\/\/|\/)/.test(value)
+        ? undefined
+        : "must start with https://, http://, git://, ssh://, file:/// or /",
     noDotDot,
   ],
 };
@@ -209,16 +228,21 @@ const KERNEL_STRING = /^[A-Za-z0-9 _./:=,+@%-]{0,200}$/;
  * Numbers may arrive as YAML numbers or as text.
  */
 export function parseKernelConfigValue(raw: unknown): KernelConfigValue | GrammarViolation {
-  const fix = 'write y, m, n, a whole number, a 0x hex number, or a string in double quotes from letters, digits, spaces and _./:=,+@%-, e.g. "console=ttyS0"';
+  const fix =
+    'write y, m, n, a whole number, a 0x hex number, or a string in double quotes from letters, digits, spaces and _./:=,+@%-, e.g. "console=ttyS0"';
   const value = typeof raw === "number" && Number.isSafeInteger(raw) ? String(raw) : raw;
   if (typeof value !== "string") return { message: `expected text or a whole number, got ${typeof raw}`, fix };
   if (value === "y" || value === "m" || value === "n") return { kind: "tristate", value };
   if (/^-?[0-9]{1,19}$/.test(value)) return { kind: "int", value };
   if (/^0x[0-9a-fA-F]{1,16}$/.test(value)) return { kind: "hex", value };
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"') && KERNEL_STRING.test(value.slice(1, -1))) return { kind: "string", value: value.slice(1, -1) };
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"') && KERNEL_STRING.test(value.slice(1, -1)))
+    return { kind: "string", value: value.slice(1, -1) };
   const bad = [...value].findIndex((character) => !/[A-Za-z0-9 _./:=,+@%"-]/.test(character));
   const where = bad === -1 ? "" : ` (character ${codePoint([...value][bad]!)} at position ${bad + 1})`;
-  return { message: `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)} is not a kernel option value${where}`, fix };
+  return {
+    message: `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)} is not a kernel option value${where}`,
+    fix,
+  };
 }
 
 /**

@@ -24,7 +24,8 @@ export interface KernelOptionSpec {
  * why; the specs keep the bare symbol, as Kconfig and Buildroot write it.
  */
 function bareSymbol(configSymbol: string): string {
-  if (!configSymbol.startsWith("CONFIG_")) throw new Error(`kernel-options.ts: write ${configSymbol} as CONFIG_${configSymbol}`);
+  if (!configSymbol.startsWith("CONFIG_"))
+    throw new Error(`kernel-options.ts: write ${configSymbol} as CONFIG_${configSymbol}`);
   return configSymbol.slice("CONFIG_".length);
 }
 
@@ -36,7 +37,10 @@ const parent = (symbol: string, child: string): KernelOptionSpec =>
   opt(symbol, `parent of ${bareSymbol(child)}: Kconfig drops ${bareSymbol(child)} while ${bareSymbol(symbol)} is off`);
 
 export const criuRequiredOptions: readonly KernelOptionSpec[] = [
-  opt("CONFIG_CHECKPOINT_RESTORE", "CRIU's kernel interface: kcmp(), prctl(PR_SET_MM), /proc/PID/map_files, clone3() set_tid"),
+  opt(
+    "CONFIG_CHECKPOINT_RESTORE",
+    "CRIU's kernel interface: kcmp(), prctl(PR_SET_MM), /proc/PID/map_files, clone3() set_tid",
+  ),
   parent("CONFIG_MULTIUSER", "CONFIG_NAMESPACES"),
   opt("CONFIG_NAMESPACES", "parent of the *_NS options; CRIU saves and recreates task namespaces"),
   opt("CONFIG_UTS_NS", "CRIU dumps and recreates UTS namespaces (hostname of containers)"),
@@ -89,7 +93,12 @@ export const criuRequiredOptions: readonly KernelOptionSpec[] = [
  * option defaults on for 32-bit kernels, but lean configurations turn it off.
  */
 export const criuArchRequiredOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
-  arm: [opt("CONFIG_COMPAT_32BIT_TIME", "CRIU and its parasite use the 32-bit time_t syscalls (futex, io_getevents); without them every dump fails")],
+  arm: [
+    opt(
+      "CONFIG_COMPAT_32BIT_TIME",
+      "CRIU and its parasite use the 32-bit time_t syscalls (futex, io_getevents); without them every dump fails",
+    ),
+  ],
 };
 
 /**
@@ -98,9 +107,24 @@ export const criuArchRequiredOptions: Readonly<Partial<Record<ArchName, readonly
  * is not enough for a lean kernel.
  */
 export const writeupOptionList: readonly string[] = [
-  "CHECKPOINT_RESTORE", "NAMESPACES", "UTS_NS", "IPC_NS", "SYSVIPC_SYSCTL", "PID_NS", "NET_NS",
-  "FHANDLE", "EVENTFD", "EPOLL", "RSEQ", "UNIX_DIAG", "INET_DIAG", "INET_UDP_DIAG", "PACKET_DIAG",
-  "NETLINK_DIAG", "NETFILTER_XT_MARK", "TUN",
+  "CHECKPOINT_RESTORE",
+  "NAMESPACES",
+  "UTS_NS",
+  "IPC_NS",
+  "SYSVIPC_SYSCTL",
+  "PID_NS",
+  "NET_NS",
+  "FHANDLE",
+  "EVENTFD",
+  "EPOLL",
+  "RSEQ",
+  "UNIX_DIAG",
+  "INET_DIAG",
+  "INET_UDP_DIAG",
+  "PACKET_DIAG",
+  "NETLINK_DIAG",
+  "NETFILTER_XT_MARK",
+  "TUN",
 ];
 
 export type Availability =
@@ -134,7 +158,10 @@ export const criuFeatures: readonly CriuFeature[] = [
     (arch) =>
       arch.name === "x86_64" || arch.name === "powerpc64le"
         ? everywhere()
-        : { available: false, reason: `MEM_SOFT_DIRTY needs HAVE_ARCH_SOFT_DIRTY, which ${arch.kernelArch} does not select` },
+        : {
+            available: false,
+            reason: `MEM_SOFT_DIRTY needs HAVE_ARCH_SOFT_DIRTY, which ${arch.kernelArch} does not select`,
+          },
   ),
   feature("lazy-pages", "lazy restore and post-copy migration (criu lazy-pages)", [
     opt("CONFIG_USERFAULTFD", "lazy pages are served through userfaultfd"),
@@ -159,9 +186,15 @@ export const criuFeatures: readonly CriuFeature[] = [
         : everywhere(),
   ),
   feature("aio", "tasks with AIO rings (io_setup)", [opt("CONFIG_AIO", "AIO rings are dumped and recreated")]),
-  feature("fanotify", "fanotify descriptors and marks", [opt("CONFIG_FANOTIFY", "fanotify groups and marks are dumped")]),
-  feature("posix-mqueue", "POSIX message queues", [opt("CONFIG_POSIX_MQUEUE", "mqueue descriptors are dumped with their messages")]),
-  feature("user-ns", "containers with user namespaces", [opt("CONFIG_USER_NS", "user namespaces and their uid/gid maps are restored")]),
+  feature("fanotify", "fanotify descriptors and marks", [
+    opt("CONFIG_FANOTIFY", "fanotify groups and marks are dumped"),
+  ]),
+  feature("posix-mqueue", "POSIX message queues", [
+    opt("CONFIG_POSIX_MQUEUE", "mqueue descriptors are dumped with their messages"),
+  ]),
+  feature("user-ns", "containers with user namespaces", [
+    opt("CONFIG_USER_NS", "user namespaces and their uid/gid maps are restored"),
+  ]),
   feature(
     "time-ns",
     "time namespaces (monotonic clocks survive migration)",
@@ -181,8 +214,12 @@ export const criuFeatures: readonly CriuFeature[] = [
     parent("CONFIG_SMP", "CONFIG_CPUSETS"),
     opt("CONFIG_CPUSETS", "cpuset controller settings of containers"),
   ]),
-  feature("binfmt-misc", "binfmt_misc entries of containers", [opt("CONFIG_BINFMT_MISC", "binfmt_misc mounts are dumped with their entries")]),
-  feature("overlayfs", "containers on overlayfs root filesystems", [opt("CONFIG_OVERLAY_FS", "files on overlayfs are resolved to their real paths")]),
+  feature("binfmt-misc", "binfmt_misc entries of containers", [
+    opt("CONFIG_BINFMT_MISC", "binfmt_misc mounts are dumped with their entries"),
+  ]),
+  feature("overlayfs", "containers on overlayfs root filesystems", [
+    opt("CONFIG_OVERLAY_FS", "files on overlayfs are resolved to their real paths"),
+  ]),
   feature(
     "hugetlbfs",
     "tasks with hugetlb mappings",
@@ -193,7 +230,10 @@ export const criuFeatures: readonly CriuFeature[] = [
       if (!cpu.lpae) {
         return { available: false, reason: `HUGETLBFS on arm needs ARM_LPAE, and ${cpu.name} has no LPAE` };
       }
-      return { available: true, extraOptions: [opt("CONFIG_ARM_LPAE", "arm offers HUGETLBFS only with LPAE page tables")] };
+      return {
+        available: true,
+        extraOptions: [opt("CONFIG_ARM_LPAE", "arm offers HUGETLBFS only with LPAE page tables")],
+      };
     },
   ),
   feature("network", "container networking: veth, macvlan, bridges, IPv6", [
@@ -227,8 +267,18 @@ export function findFeature(name: string): CriuFeature | undefined {
 
 /** Features every supported arch and CPU of br-criu can have: the default request. */
 export const portableFeatures: readonly string[] = [
-  "aio", "binfmt-misc", "cgroups", "fanotify", "iptables-lock", "lazy-pages", "network",
-  "nftables-lock", "overlayfs", "posix-mqueue", "seccomp", "user-ns",
+  "aio",
+  "binfmt-misc",
+  "cgroups",
+  "fanotify",
+  "iptables-lock",
+  "lazy-pages",
+  "network",
+  "nftables-lock",
+  "overlayfs",
+  "posix-mqueue",
+  "seccomp",
+  "user-ns",
 ];
 
 /** What booting any initramfs under QEMU needs, whatever the architecture. */
@@ -269,8 +319,14 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
     opt("CONFIG_MMU", "Cortex-A9 runs Linux with its MMU (allnoconfig turns the prompt off)"),
     opt("CONFIG_ARCH_MULTI_V7", "the vexpress-a9 board is an ARMv7 multi-platform machine"),
     opt("CONFIG_ARCH_VEXPRESS", "QEMU's vexpress-a9: its device tree, GIC, SP804 timers and clocks"),
-    opt("CONFIG_CLK_SP810", "the SP810 gives the SP804 timers their clock; without it no timer ticks and boot stops after the console"),
-    opt("CONFIG_VFP", "armhf user space (busybox, criu) uses the VFP registers; without it they die on the first FP instruction"),
+    opt(
+      "CONFIG_CLK_SP810",
+      "the SP810 gives the SP804 timers their clock; without it no timer ticks and boot stops after the console",
+    ),
+    opt(
+      "CONFIG_VFP",
+      "armhf user space (busybox, criu) uses the VFP registers; without it they die on the first FP instruction",
+    ),
     opt("CONFIG_VFPv3", "the board's FPU is VFPv3-D16"),
     opt("CONFIG_NEON", "the board's Cortex-A9 has NEON, which the armhf glibc may use"),
     opt("CONFIG_KUSER_HELPERS", "32-bit user space may call the kernel's helpers in the vector page"),
@@ -285,7 +341,10 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
     opt("CONFIG_PPC_64S_HASH_MMU", "POWER8 has only the hash MMU (radix came with POWER9)"),
     opt("CONFIG_ALTIVEC", "Debian's ppc64el user space targets POWER8 and uses vector instructions"),
     opt("CONFIG_VSX", "POWER8 user space uses VSX registers; without kernel support busybox dies of SIGILL at once"),
-    opt("CONFIG_PPC_OF_BOOT_TRAMPOLINE", "prom_init: pseries boots through the Open Firmware client interface (QEMU's VOF)"),
+    opt(
+      "CONFIG_PPC_OF_BOOT_TRAMPOLINE",
+      "prom_init: pseries boots through the Open Firmware client interface (QEMU's VOF)",
+    ),
     opt("CONFIG_HVC_CONSOLE", "the hypervisor's virtual console, where QEMU -nographic connects"),
     ...initramfsBootOptions,
   ],
@@ -293,7 +352,10 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
     opt("CONFIG_MMU", "RV64 Linux user space needs paged memory (allnoconfig turns the prompt off)"),
     opt("CONFIG_FPU", "Debian's riscv64 user space is RV64GC: F and D registers are saved by the kernel"),
     opt("CONFIG_RISCV_ISA_C", "RV64GC: the C extension"),
-    opt("CONFIG_RISCV_ISA_FALLBACK", "QEMU 7.2 describes the harts with riscv,isa only; without the fallback the boot CPU is invalid and the kernel stops"),
+    opt(
+      "CONFIG_RISCV_ISA_FALLBACK",
+      "QEMU 7.2 describes the harts with riscv,isa only; without the fallback the boot CPU is invalid and the kernel stops",
+    ),
     opt("CONFIG_ARCH_VIRT", "QEMU's virt machine: its PLIC, syscon power-off and goldfish RTC"),
     opt("CONFIG_SERIAL_8250", "the virt machine's NS16550A UART, where QEMU -nographic connects"),
     opt("CONFIG_SERIAL_8250_CONSOLE", "console=ttyS0"),
@@ -336,11 +398,18 @@ export interface CriuCheckExpectation {
  * are available but not enabled are not asserted (their options may or may
  * not be in the kernel).
  */
-export function criuCheckExpectations(features: readonly { name: string; available: boolean; enabled: boolean }[]): CriuCheckExpectation[] {
-  const expectations: CriuCheckExpectation[] = CRIU_CHECK_ALWAYS.map((check) => ({ check, feature: "", expected: "pass" as const }));
+export function criuCheckExpectations(
+  features: readonly { name: string; available: boolean; enabled: boolean }[],
+): CriuCheckExpectation[] {
+  const expectations: CriuCheckExpectation[] = CRIU_CHECK_ALWAYS.map((check) => ({
+    check,
+    feature: "",
+    expected: "pass" as const,
+  }));
   for (const { name, available, enabled } of features) {
     if (!enabled && available) continue;
-    for (const check of CRIU_CHECK_FEATURES[name] ?? []) expectations.push({ check, feature: name, expected: enabled ? "pass" : "fail" });
+    for (const check of CRIU_CHECK_FEATURES[name] ?? [])
+      expectations.push({ check, feature: name, expected: enabled ? "pass" : "fail" });
   }
   return expectations;
 }

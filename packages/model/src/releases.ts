@@ -23,7 +23,10 @@ export const kernelHashSource = (version: string) => KERNEL_ORG_SUMS(version.spl
 
 /** Kernel releases with a known tarball hash. */
 export const KERNEL_RELEASES: Readonly<Record<string, KernelRelease>> = {
-  "6.12.91": { sha256: "0ff2ab9e169f9f1948557471fbb450d3018f8c5b77caf288e1a3982582597969", source: kernelHashSource("6.12.91") },
+  "6.12.91": {
+    sha256: "0ff2ab9e169f9f1948557471fbb450d3018f8c5b77caf288e1a3982582597969",
+    source: kernelHashSource("6.12.91"),
+  },
 };
 
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;

@@ -4,7 +4,16 @@
  * options, features). Pure: no I/O, same input -> same output.
  */
 import { z } from "zod";
-import { ARCHES, ARM_FPUS, ARM_SUBARCH, REFUSED_ARCHES, SUPPORTED_ARCHES, isSupportedArch, type ArchInfo, type CpuInfo } from "./arch";
+import {
+  ARCHES,
+  ARM_FPUS,
+  ARM_SUBARCH,
+  REFUSED_ARCHES,
+  SUPPORTED_ARCHES,
+  isSupportedArch,
+  type ArchInfo,
+  type CpuInfo,
+} from "./arch";
 import { criuArchRequiredOptions, criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 import { KCONFIG_SYMBOL, ownEntry, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
@@ -102,7 +111,8 @@ const ARM_ONLY_KEYS = ["fpu", "neon", "floatAbi"] as const;
 export function resolveBoard(raw: unknown): ResolveResult {
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
   const symbols = kernelConfigSymbolProblems(raw);
-  if (!parsed.success || symbols.length > 0) return { ok: false, problems: [...symbols, ...(parsed.success ? [] : parsed.error.issues.map(problemFromZod))] };
+  if (!parsed.success || symbols.length > 0)
+    return { ok: false, problems: [...symbols, ...(parsed.success ? [] : parsed.error.issues.map(problemFromZod))] };
   return applyRules(parsed.data);
 }
 
@@ -112,7 +122,8 @@ export function resolveBoard(raw: unknown): ResolveResult {
  * property), so the symbols cannot be checked after parsing.
  */
 function kernelConfigSymbolProblems(raw: unknown): ConfigProblem[] {
-  const options = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)["kernelConfig"] : undefined;
+  const options =
+    typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)["kernelConfig"] : undefined;
   if (typeof options !== "object" || options === null || Array.isArray(options)) return [];
   return Object.keys(options)
     .filter((symbol) => !KCONFIG_SYMBOL.test(symbol) || symbol.startsWith("CONFIG_"))
@@ -120,8 +131,12 @@ function kernelConfigSymbolProblems(raw: unknown): ConfigProblem[] {
       const prefixed = symbol.startsWith("CONFIG_");
       return {
         key: "kernelConfig",
-        message: prefixed ? `${JSON.stringify(symbol)} carries the CONFIG_ prefix` : `${JSON.stringify(symbol.slice(0, 80))} is not a Kconfig symbol`,
-        fix: prefixed ? `write ${symbol.slice("CONFIG_".length)}` : "use the symbol's name without CONFIG_: upper-case letters, digits and _, e.g. ZRAM",
+        message: prefixed
+          ? `${JSON.stringify(symbol)} carries the CONFIG_ prefix`
+          : `${JSON.stringify(symbol.slice(0, 80))} is not a Kconfig symbol`,
+        fix: prefixed
+          ? `write ${symbol.slice("CONFIG_".length)}`
+          : "use the symbol's name without CONFIG_: upper-case letters, digits and _, e.g. ZRAM",
       };
     });
 }
@@ -138,7 +153,10 @@ function problemFromZod(issue: z.core.$ZodIssue): ConfigProblem {
     case "invalid_type":
       return {
         key,
-        message: issue.input === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`,
+        message:
+          issue.input === undefined
+            ? `is required (${issue.expected})`
+            : `expected ${issue.expected}, got ${describeInput(issue.input)}`,
         fix: issue.input === undefined ? `add br-criu:${key} to the stack file` : `set it to a ${issue.expected}`,
       };
     case "invalid_value":
@@ -157,8 +175,11 @@ function problemFromZod(issue: z.core.$ZodIssue): ConfigProblem {
 /** The key's own description says what a valid value looks like. */
 function fixFromDescription(path: readonly PropertyKey[]): string {
   const top = path[0];
-  const field = typeof top === "string" ? stackConfigSchema.shape[top as keyof typeof stackConfigSchema.shape] : undefined;
-  return field?.description ? `br-criu:${String(top)} is: ${field.description.replace(/\.$/, "")}` : "correct the value";
+  const field =
+    typeof top === "string" ? stackConfigSchema.shape[top as keyof typeof stackConfigSchema.shape] : undefined;
+  return field?.description
+    ? `br-criu:${String(top)} is: ${field.description.replace(/\.$/, "")}`
+    : "correct the value";
 }
 
 function describeInput(input: unknown): string {
@@ -169,7 +190,8 @@ function describeInput(input: unknown): string {
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
+    (acc, part) =>
+      typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`,
     "",
   );
 }
@@ -186,7 +208,10 @@ class ProblemCollector {
 }
 
 /** The machine: architecture, CPU and the arm float settings; undefined when nothing later can be checked. */
-function resolveTarget(config: StackConfig, problem: ReportProblem): { arch: ArchInfo; cpu: CpuInfo; arm: ResolvedBoard["arm"] } | undefined {
+function resolveTarget(
+  config: StackConfig,
+  problem: ReportProblem,
+): { arch: ArchInfo; cpu: CpuInfo; arm: ResolvedBoard["arm"] } | undefined {
   if (!isSupportedArch(config.arch)) {
     const refused = ownEntry(REFUSED_ARCHES, config.arch);
     problem(
@@ -198,7 +223,11 @@ function resolveTarget(config: StackConfig, problem: ReportProblem): { arch: Arc
   }
   const arch = ARCHES[config.arch];
   if (arch.experimental && !config.experimental) {
-    problem("experimental", `${arch.name} is experimental for CRIU: ${arch.experimental}`, "set br-criu:experimental: true to build it anyway");
+    problem(
+      "experimental",
+      `${arch.name} is experimental for CRIU: ${arch.experimental}`,
+      "set br-criu:experimental: true to build it anyway",
+    );
   }
   const cpuName = config.cpu ?? arch.defaultCpu;
   const cpu = ownEntry(arch.cpus, cpuName);
@@ -209,7 +238,11 @@ function resolveTarget(config: StackConfig, problem: ReportProblem): { arch: Arc
   if (!cpu.mmu) {
     // CRIU restores by fork()ing the tree and remapping memory; libcap and
     // Buildroot's CRIU dependencies need BR2_USE_MMU.
-    problem("cpu", `${cpu.name} has no MMU, and CRIU needs one (fork-based restore, libcap)`, "pick a CPU with an MMU, e.g. cortex-a9");
+    problem(
+      "cpu",
+      `${cpu.name} has no MMU, and CRIU needs one (fork-based restore, libcap)`,
+      "pick a CPU with an MMU, e.g. cortex-a9",
+    );
   }
   return { arch, cpu, arm: resolveArm(config, arch, problem) };
 }
@@ -217,7 +250,8 @@ function resolveTarget(config: StackConfig, problem: ReportProblem): { arch: Arc
 function resolveArm(config: StackConfig, arch: ArchInfo, problem: ReportProblem): ResolvedBoard["arm"] {
   if (arch.name !== "arm") {
     for (const key of ARM_ONLY_KEYS) {
-      if (config[key] !== undefined) problem(key, `applies to arm only, not ${arch.name}`, `remove br-criu:${key} from the stack file`);
+      if (config[key] !== undefined)
+        problem(key, `applies to arm only, not ${arch.name}`, `remove br-criu:${key} from the stack file`);
     }
     return undefined;
   }
@@ -232,7 +266,12 @@ function resolveArm(config: StackConfig, arch: ArchInfo, problem: ReportProblem)
 }
 
 /** The kernel's version gate, headers, hash and device tree. */
-function resolveKernel(config: StackConfig, arch: ArchInfo, toolchain: ToolchainFacts | undefined, problem: ReportProblem): Omit<ResolvedBoard["kernel"], "extraOptions"> {
+function resolveKernel(
+  config: StackConfig,
+  arch: ArchInfo,
+  toolchain: ToolchainFacts | undefined,
+  problem: ReportProblem,
+): Omit<ResolvedBoard["kernel"], "extraOptions"> {
   if (toolchain?.registersRseq && !atLeast(config.kernelVersion, RSEQ_PTRACE_KERNEL)) {
     // glibc >= 2.35 registers an rseq area for every thread; CRIU can only dump
     // such threads with PTRACE_GET_RSEQ_CONFIGURATION, merged for Linux 5.13.
@@ -243,11 +282,19 @@ function resolveKernel(config: StackConfig, arch: ArchInfo, toolchain: Toolchain
     );
   }
   if (toolchain && !atLeast(toolchain.headersVersion, MIN_HEADERS)) {
-    problem("kernelVersion", `kernel headers ${toolchain.headersVersion} are older than ${MIN_HEADERS}; CRIU includes linux/rseq.h`, `use kernel ${MIN_HEADERS} or newer`);
+    problem(
+      "kernelVersion",
+      `kernel headers ${toolchain.headersVersion} are older than ${MIN_HEADERS}; CRIU includes linux/rseq.h`,
+      `use kernel ${MIN_HEADERS} or newer`,
+    );
   }
   const sha256 = resolveKernelHash(config, problem);
   if (arch.name === "arm" && config.kernelDts === undefined) {
-    problem("kernelDts", "32-bit arm boards boot with a device tree and none is set", "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9");
+    problem(
+      "kernelDts",
+      "32-bit arm boards boot with a device tree and none is set",
+      "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9",
+    );
   }
   return {
     version: config.kernelVersion,
@@ -272,7 +319,13 @@ function resolveCriu(
   const request = (spec: KernelOptionSpec, level: KernelOptionLevel, feature?: string) => {
     if (seen.has(spec.symbol)) return;
     seen.add(spec.symbol);
-    requests.push({ symbol: spec.symbol, value: spec.value, level, reason: spec.reason, ...(feature ? { feature } : {}) });
+    requests.push({
+      symbol: spec.symbol,
+      value: spec.value,
+      level,
+      reason: spec.reason,
+      ...(feature ? { feature } : {}),
+    });
   };
   const wanted = new Set<string>();
   config.criuFeatures.forEach((name, index) => {
@@ -288,7 +341,11 @@ function resolveCriu(
       const index = config.criuFeatures.indexOf(feature.name);
       const message = `CRIU feature "${feature.name}" is impossible on ${arch.name}/${cpu.name}: ${availability.reason}`;
       if (config.criuFeatureMode === "strict") {
-        problem(`criuFeatures[${index}]`, message, `remove "${feature.name}" from br-criu:criuFeatures, or set br-criu:criuFeatureMode: best-effort to leave it out with a warning`);
+        problem(
+          `criuFeatures[${index}]`,
+          message,
+          `remove "${feature.name}" from br-criu:criuFeatures, or set br-criu:criuFeatureMode: best-effort to leave it out with a warning`,
+        );
       } else {
         warnings.push(`${message}; left out (best-effort)`);
       }
@@ -313,12 +370,20 @@ function resolveCriu(
 /** Build switches that only make sense together with others. */
 function checkBuildSwitches(config: StackConfig, wantedFeatures: ReadonlySet<string>, problem: ReportProblem): void {
   if (config.criuNftables && !wantedFeatures.has("nftables-lock")) {
-    problem("criuNftables", "CRIU is built for nftables network locking, but the kernel feature nftables-lock is not requested", `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`);
+    problem(
+      "criuNftables",
+      "CRIU is built for nftables network locking, but the kernel feature nftables-lock is not requested",
+      `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`,
+    );
   }
   if (config.verifyReproducible && config.buildMode === "host") {
     // Buildroot output is only bit-identical when built at the same O= path;
     // the container gives both builds the same path, the host cannot.
-    problem("verifyReproducible", "the double-build check needs buildMode: docker (both builds must use the same output path)", "set br-criu:buildMode: docker or br-criu:verifyReproducible: false");
+    problem(
+      "verifyReproducible",
+      "the double-build check needs buildMode: docker (both builds must use the same output path)",
+      "set br-criu:buildMode: docker or br-criu:verifyReproducible: false",
+    );
   }
 }
 
@@ -366,7 +431,11 @@ function applyRules(config: StackConfig): ResolveResult {
  * is refused (CRIU would lose it); one CRIU already sets the same way is not
  * written twice.
  */
-function resolveKernelConfig(config: StackConfig, criuRequests: readonly KernelOptionRequest[], problem: ReportProblem): ResolvedBoard["kernel"]["extraOptions"] {
+function resolveKernelConfig(
+  config: StackConfig,
+  criuRequests: readonly KernelOptionRequest[],
+  problem: ReportProblem,
+): ResolvedBoard["kernel"]["extraOptions"] {
   const extra: { symbol: string; value: KernelConfigValue }[] = [];
   for (const symbol of Object.keys(config.kernelConfig ?? {}).sort()) {
     // The schema has validated every value.
@@ -375,7 +444,11 @@ function resolveKernelConfig(config: StackConfig, criuRequests: readonly KernelO
     if (criu === undefined) {
       extra.push({ symbol, value });
     } else if (value.kind !== "tristate" || value.value !== criu.value) {
-      problem(`kernelConfig.${symbol}`, `CRIU needs CONFIG_${symbol}=${criu.value} (${criu.reason})`, `remove br-criu:kernelConfig.${symbol}, or turn off the CRIU feature that needs it`);
+      problem(
+        `kernelConfig.${symbol}`,
+        `CRIU needs CONFIG_${symbol}=${criu.value} (${criu.reason})`,
+        `remove br-criu:kernelConfig.${symbol}, or turn off the CRIU feature that needs it`,
+      );
     }
   }
   return extra;
@@ -427,15 +500,30 @@ function resolveToolchain(
   }
   if (config.toolchain === "bootlin") {
     if (config.libc !== "glibc") {
-      problem("libc", `br-criu uses Bootlin's glibc stable toolchains, not ${config.libc}`, "use libc: glibc, or toolchain: buildroot for musl");
+      problem(
+        "libc",
+        `br-criu uses Bootlin's glibc stable toolchains, not ${config.libc}`,
+        "use libc: glibc, or toolchain: buildroot for musl",
+      );
     }
     if (config.gccVersion !== BOOTLIN_STABLE.gccVersion) {
-      problem("gccVersion", `the Bootlin stable toolchain is gcc ${BOOTLIN_STABLE.gccVersion}, not ${config.gccVersion}`, `remove br-criu:gccVersion or use toolchain: buildroot`);
+      problem(
+        "gccVersion",
+        `the Bootlin stable toolchain is gcc ${BOOTLIN_STABLE.gccVersion}, not ${config.gccVersion}`,
+        `remove br-criu:gccVersion or use toolchain: buildroot`,
+      );
     }
     // Buildroot offers the armv7-eabihf Bootlin toolchain only for ARMv7-A with
     // EABIhf, or ARMv8-A in 32-bit mode.
-    if (arch.name === "arm" && !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")) {
-      problem("toolchain", `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`, "use toolchain: buildroot");
+    if (
+      arch.name === "arm" &&
+      !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")
+    ) {
+      problem(
+        "toolchain",
+        `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`,
+        "use toolchain: buildroot",
+      );
     }
   } else {
     if (!BUILDROOT_GCC_VERSIONS.includes(config.gccVersion)) {

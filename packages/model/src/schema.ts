@@ -46,37 +46,96 @@ const featureName = z.string().refine((name) => FEATURE_NAMES.includes(name), {
 });
 
 export const stackConfigSchema = z.strictObject({
-  board: z.string().regex(slug, "must be lower-case letters, digits, '-' and '_'").describe("Board id, e.g. qemu-aarch64; names the generated defconfig and board directory."),
+  board: z
+    .string()
+    .regex(slug, "must be lower-case letters, digits, '-' and '_'")
+    .describe("Board id, e.g. qemu-aarch64; names the generated defconfig and board directory."),
   description: grammarString(ONE_LINE).describe("One line describing the board."),
   arch: grammarString(IDENTIFIER).describe("Target architecture: x86_64, aarch64, arm, powerpc64le or riscv64."),
-  cpu: grammarString(IDENTIFIER).optional().describe("CPU variant (Buildroot's CPU choice), e.g. cortex-a9, cortex-a53, power8; the architecture's default when unset."),
+  cpu: grammarString(IDENTIFIER)
+    .optional()
+    .describe(
+      "CPU variant (Buildroot's CPU choice), e.g. cortex-a9, cortex-a53, power8; the architecture's default when unset.",
+    ),
   fpu: grammarString(IDENTIFIER).optional().describe("arm only: floating point unit, e.g. vfpv3-d16."),
   neon: z.boolean().optional().describe("arm only: enable NEON SIMD."),
   floatAbi: z.enum(["eabi", "eabihf"]).optional().describe("arm only: eabi (soft-float calls) or eabihf (hard-float)."),
-  experimental: z.boolean().default(false).describe("Acknowledge that the architecture is experimental for CRIU (required for riscv64)."),
-  qemuMachine: grammarString(QEMU_MACHINE).optional().describe("QEMU machine the image is started on; the architecture's default when unset."),
-  buildrootVersion: z.string().regex(/^\d{4}\.\d{2}(\.\d{1,3})?$/, "must be a Buildroot release such as 2026.02.3").default(DEFAULT_BUILDROOT_VERSION).describe("Buildroot release (git tag) to build with."),
-  buildrootCommit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit id").default(DEFAULT_BUILDROOT_COMMIT).describe("Commit the Buildroot tag must resolve to; the checkout is refused otherwise."),
-  buildrootRepository: grammarString(GIT_REPOSITORY).default(DEFAULT_BUILDROOT_REPOSITORY).describe("Git repository Buildroot is cloned from: the upstream URL, or a local mirror (absolute path or file:// URL) for offline builds."),
-  toolchain: z.enum(["bootlin", "buildroot"]).default("bootlin").describe("bootlin (external, glibc, stable) or buildroot (internal, built from source)."),
+  experimental: z
+    .boolean()
+    .default(false)
+    .describe("Acknowledge that the architecture is experimental for CRIU (required for riscv64)."),
+  qemuMachine: grammarString(QEMU_MACHINE)
+    .optional()
+    .describe("QEMU machine the image is started on; the architecture's default when unset."),
+  buildrootVersion: z
+    .string()
+    .regex(/^\d{4}\.\d{2}(\.\d{1,3})?$/, "must be a Buildroot release such as 2026.02.3")
+    .default(DEFAULT_BUILDROOT_VERSION)
+    .describe("Buildroot release (git tag) to build with."),
+  buildrootCommit: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit id")
+    .default(DEFAULT_BUILDROOT_COMMIT)
+    .describe("Commit the Buildroot tag must resolve to; the checkout is refused otherwise."),
+  buildrootRepository: grammarString(GIT_REPOSITORY)
+    .default(DEFAULT_BUILDROOT_REPOSITORY)
+    .describe(
+      "Git repository Buildroot is cloned from: the upstream URL, or a local mirror (absolute path or file:// URL) for offline builds.",
+    ),
+  toolchain: z
+    .enum(["bootlin", "buildroot"])
+    .default("bootlin")
+    .describe("bootlin (external, glibc, stable) or buildroot (internal, built from source)."),
   libc: grammarString(IDENTIFIER).default("glibc").describe("C library: glibc, or musl with the buildroot toolchain."),
-  gccVersion: z.string().regex(/^\d{1,2}$/, "must be a gcc major version such as 14").default("14").describe("gcc major version of the buildroot toolchain (the Bootlin stable toolchain is gcc 14)."),
+  gccVersion: z
+    .string()
+    .regex(/^\d{1,2}$/, "must be a gcc major version such as 14")
+    .default("14")
+    .describe("gcc major version of the buildroot toolchain (the Bootlin stable toolchain is gcc 14)."),
   cxx: z.boolean().default(true).describe("C++ support in the toolchain (CRIU's protobuf dependency needs it)."),
-  kernelVersion: z.string().regex(/^\d{1,2}\.\d{1,3}(\.\d{1,3})?$/, "must be a kernel.org version such as 6.12.91").default(DEFAULT_KERNEL_VERSION).describe("Linux kernel version built for the board."),
-  kernelSha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits").optional().describe("sha256 of linux-<kernelVersion>.tar.xz, for a kernel release br-criu has no hash for (from kernel.org's sha256sums.asc)."),
-  kernelBaseConfig: z.string().regex(/^[A-Za-z0-9_.-]+_defconfig$|^defconfig$|^tinyconfig$/, "must be an in-tree *_defconfig, defconfig or tinyconfig").optional().describe("Kernel base config: an in-tree *_defconfig, defconfig (arch default) or tinyconfig; the architecture's default when unset."),
-  kernelFragments: z.array(relativePath).max(32).default([]).describe("Extra kernel config fragments, relative to the BR2_EXTERNAL tree, merged after the CRIU fragment."),
+  kernelVersion: z
+    .string()
+    .regex(/^\d{1,2}\.\d{1,3}(\.\d{1,3})?$/, "must be a kernel.org version such as 6.12.91")
+    .default(DEFAULT_KERNEL_VERSION)
+    .describe("Linux kernel version built for the board."),
+  kernelSha256: z
+    .string()
+    .regex(SHA256_PATTERN, "must be 64 lower-case hex digits")
+    .optional()
+    .describe(
+      "sha256 of linux-<kernelVersion>.tar.xz, for a kernel release br-criu has no hash for (from kernel.org's sha256sums.asc).",
+    ),
+  kernelBaseConfig: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]+_defconfig$|^defconfig$|^tinyconfig$/,
+      "must be an in-tree *_defconfig, defconfig or tinyconfig",
+    )
+    .optional()
+    .describe(
+      "Kernel base config: an in-tree *_defconfig, defconfig (arch default) or tinyconfig; the architecture's default when unset.",
+    ),
+  kernelFragments: z
+    .array(relativePath)
+    .max(32)
+    .default([])
+    .describe("Extra kernel config fragments, relative to the BR2_EXTERNAL tree, merged after the CRIU fragment."),
   kernelConfig: z
     .record(
       z.string(),
       z.unknown().superRefine((value, context) => {
         const parsed = parseKernelConfigValue(value);
-        if ("message" in parsed) context.addIssue({ code: "custom", message: parsed.message, params: { fix: parsed.fix } });
+        if ("message" in parsed)
+          context.addIssue({ code: "custom", message: parsed.message, params: { fix: parsed.fix } });
       }),
     )
     .optional()
-    .describe("Extra kernel options merged into the board's generated fragment: SYMBOL (without CONFIG_) -> y, m, n, a number or a quoted string, e.g. pulumi config set --path 'br-criu:kernelConfig.ZRAM' y."),
-  kernelDts: grammarString(DEVICE_TREE).optional().describe("In-tree device tree (e.g. arm/vexpress-v2p-ca9) for boards that boot with one."),
+    .describe(
+      "Extra kernel options merged into the board's generated fragment: SYMBOL (without CONFIG_) -> y, m, n, a number or a quoted string, e.g. pulumi config set --path 'br-criu:kernelConfig.ZRAM' y.",
+    ),
+  kernelDts: grammarString(DEVICE_TREE)
+    .optional()
+    .describe("In-tree device tree (e.g. arm/vexpress-v2p-ca9) for boards that boot with one."),
   criuEnabled: z.boolean().default(true).describe("Build CRIU into the image and configure the kernel for it."),
   criuVersion: z
     .string()
@@ -95,26 +154,64 @@ export const stackConfigSchema = z.strictObject({
     })
     .default(CRIU_VERSION)
     .describe("CRIU release packaged in the BR2_EXTERNAL tree."),
-  criuFeatures: z.array(featureName).max(FEATURE_NAMES.length, `lists more entries than there are features (${FEATURE_NAMES.length}); list each once`).default([...portableFeatures]).describe("Optional CRIU features whose kernel options to enable (see the feature matrix of `npm run plan`)."),
-  criuFeatureMode: z.enum(["strict", "best-effort"]).default("strict").describe("strict: a feature the architecture cannot have is an error; best-effort: it is left out with a warning."),
+  criuFeatures: z
+    .array(featureName)
+    .max(FEATURE_NAMES.length, `lists more entries than there are features (${FEATURE_NAMES.length}); list each once`)
+    .default([...portableFeatures])
+    .describe("Optional CRIU features whose kernel options to enable (see the feature matrix of `npm run plan`)."),
+  criuFeatureMode: z
+    .enum(["strict", "best-effort"])
+    .default("strict")
+    .describe(
+      "strict: a feature the architecture cannot have is an error; best-effort: it is left out with a warning.",
+    ),
   criuCrit: z.boolean().default(false).describe("Install crit and pycriu (pulls in python3)."),
   criuNftables: z.boolean().default(false).describe("Build CRIU with libnftables for --network-lock nftables."),
   criuGnutls: z.boolean().default(false).describe("Build CRIU with gnutls for TLS on the page server."),
   criuLibbsd: z.boolean().default(true).describe("Build CRIU with libbsd (restored tasks keep their process titles)."),
-  rootfsFormats: z.array(z.enum(["ext4", "cpio"])).min(1).default(["ext4"]).describe("Root filesystem images to produce: ext4 and/or cpio."),
+  rootfsFormats: z
+    .array(z.enum(["ext4", "cpio"]))
+    .min(1)
+    .default(["ext4"])
+    .describe("Root filesystem images to produce: ext4 and/or cpio."),
   rootfsSize: grammarString(IMAGE_SIZE).default("256M").describe("Size of the ext4 root filesystem image."),
-  rootfsPackages: z.array(grammarString(PACKAGE_NAME)).max(500).default([]).describe("Extra Buildroot packages (by package name) installed in the root filesystem."),
-  rootfsOverlay: relativePath.optional().describe("Root filesystem overlay directory, relative to the BR2_EXTERNAL tree."),
+  rootfsPackages: z
+    .array(grammarString(PACKAGE_NAME))
+    .max(500)
+    .default([])
+    .describe("Extra Buildroot packages (by package name) installed in the root filesystem."),
+  rootfsOverlay: relativePath
+    .optional()
+    .describe("Root filesystem overlay directory, relative to the BR2_EXTERNAL tree."),
   hostname: grammarString(HOSTNAME).default("br-criu").describe("Host name of the target."),
   reproducible: z.boolean().default(true).describe("Build with BR2_REPRODUCIBLE=y."),
-  verifyReproducible: z.boolean().default(false).describe("Build twice in separate output directories and compare the image manifests."),
-  downloadCache: grammarString(VOLUME_NAME).default("br-criu-dl").describe("Docker volume holding Buildroot's download cache, shared by all stacks."),
+  verifyReproducible: z
+    .boolean()
+    .default(false)
+    .describe("Build twice in separate output directories and compare the image manifests."),
+  downloadCache: grammarString(VOLUME_NAME)
+    .default("br-criu-dl")
+    .describe("Docker volume holding Buildroot's download cache, shared by all stacks."),
   ccache: z.boolean().default(true).describe("Use ccache (BR2_CCACHE) with a cache shared by all stacks."),
-  ccacheCache: grammarString(VOLUME_NAME).default("br-criu-ccache").describe("Docker volume holding the ccache directory."),
+  ccacheCache: grammarString(VOLUME_NAME)
+    .default("br-criu-ccache")
+    .describe("Docker volume holding the ccache directory."),
   retainCaches: z.boolean().default(true).describe("Keep the download and ccache volumes on `pulumi destroy`."),
-  buildMode: z.enum(["docker", "host"]).default("docker").describe("docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies)."),
-  workDir: grammarString(ABSOLUTE_PATH).optional().describe("Directory for Buildroot checkouts and per-stack output directories; ~/.cache/br-criu/build when unset."),
-  bootTest: z.boolean().default(true).describe("After the image is built, boot it under QEMU and run the CRIU acceptance test (criu check, dump, restore)."),
+  buildMode: z
+    .enum(["docker", "host"])
+    .default("docker")
+    .describe(
+      "docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies).",
+    ),
+  workDir: grammarString(ABSOLUTE_PATH)
+    .optional()
+    .describe("Directory for Buildroot checkouts and per-stack output directories; ~/.cache/br-criu/build when unset."),
+  bootTest: z
+    .boolean()
+    .default(true)
+    .describe(
+      "After the image is built, boot it under QEMU and run the CRIU acceptance test (criu check, dump, restore).",
+    ),
   rebuild: z.boolean().default(false).describe("Force a clean build of every stage on the next `pulumi up`."),
 });
 

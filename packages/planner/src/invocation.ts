@@ -51,13 +51,19 @@ export interface StagePaths {
   readonly output: string;
 }
 
-
 export function containerName(stack: string, stage: string): string {
   return `br-criu-${stack}-${stage}`.replace(/[^A-Za-z0-9_.-]/g, "-");
 }
 
 /** The command line running `stage.sh <stage> <args...>` for a stack. */
-export function stageCommand(runner: Runner, paths: StagePaths, stack: string, stage: string, args: readonly string[], extraMounts: readonly string[] = []): string {
+export function stageCommand(
+  runner: Runner,
+  paths: StagePaths,
+  stack: string,
+  stage: string,
+  args: readonly string[],
+  extraMounts: readonly string[] = [],
+): string {
   if (runner.mode === "docker") {
     const mounts = [
       ["-v", `${runner.downloadVolume}:${CONTAINER_PATHS.downloads}`],
@@ -100,11 +106,26 @@ export function localRepositoryPath(url: string): string | undefined {
  * check its commit. A local mirror is mounted read-only into the container,
  * which cannot see the host's files.
  */
-export function buildrootTreeSteps(runner: Runner, paths: StagePaths, stack: string, source: BuildrootSource): string[] {
+export function buildrootTreeSteps(
+  runner: Runner,
+  paths: StagePaths,
+  stack: string,
+  source: BuildrootSource,
+): string[] {
   const local = localRepositoryPath(source.url);
   const mkdir = shellCommandLine(["mkdir", "-p", paths.buildroot]);
   if (runner.mode === "docker" && local !== undefined) {
-    return [mkdir, stageCommand(runner, paths, stack, "buildroot-tree", [CONTAINER_PATHS.upstream, source.tag, source.commit], [`${local}:${CONTAINER_PATHS.upstream}:ro`])];
+    return [
+      mkdir,
+      stageCommand(
+        runner,
+        paths,
+        stack,
+        "buildroot-tree",
+        [CONTAINER_PATHS.upstream, source.tag, source.commit],
+        [`${local}:${CONTAINER_PATHS.upstream}:ro`],
+      ),
+    ];
   }
   return [mkdir, stageCommand(runner, paths, stack, "buildroot-tree", [source.url, source.tag, source.commit])];
 }
@@ -136,7 +157,14 @@ export interface ReproducibilityCheck {
  * two image manifests. A difference is a verdict to report, not a failed
  * command, so the comparison never fails the step.
  */
-export function reproducibilityCheck(runner: Runner, paths: StagePaths, stack: string, defconfig: string, secondOutput: string, stageScript: string): ReproducibilityCheck {
+export function reproducibilityCheck(
+  runner: Runner,
+  paths: StagePaths,
+  stack: string,
+  defconfig: string,
+  secondOutput: string,
+  stageScript: string,
+): ReproducibilityCheck {
   const second = { ...paths, output: secondOutput };
   const manifest = (output: string) => `${output}/images/manifest.sha256`;
   const compare = shellCommandLine([stageScript, "compare-manifests", manifest(paths.output), manifest(secondOutput)]);
@@ -146,6 +174,9 @@ export function reproducibilityCheck(runner: Runner, paths: StagePaths, stack: s
       ...FULL_BUILD_STAGES.map((stage) => stageCommand(runner, second, stack, stage, [defconfig])),
       `{ ${compare} || true; }`,
     ],
-    delete: [stageCommand(runner, second, stack, "clean", []), `${shellCommandLine(["rmdir", secondOutput])} 2>/dev/null || true`],
+    delete: [
+      stageCommand(runner, second, stack, "clean", []),
+      `${shellCommandLine(["rmdir", secondOutput])} 2>/dev/null || true`,
+    ],
   };
 }

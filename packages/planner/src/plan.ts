@@ -60,13 +60,20 @@ const DOWNSTREAM: Readonly<Partial<Record<StageName, readonly StageName[]>>> = {
   rootfs: ["image"],
 };
 
-export function planBuild(previous: BuildRecord | undefined, inputs: StageInputs, options: PlanOptions = {}): BuildPlan {
+export function planBuild(
+  previous: BuildRecord | undefined,
+  inputs: StageInputs,
+  options: PlanOptions = {},
+): BuildPlan {
   const cleanReasons: string[] = [];
   if (previous === undefined) cleanReasons.push("first build: no record of an earlier one");
   else {
     if (options.forceClean) cleanReasons.push("clean build requested (br-criu:rebuild)");
     const toolchain = describeChanges(previous.inputs.toolchain, inputs.toolchain);
-    if (toolchain.length > 0) cleanReasons.push(`toolchain, architecture or Buildroot changed (${toolchain.join("; ")}); Buildroot cannot change them in place`);
+    if (toolchain.length > 0)
+      cleanReasons.push(
+        `toolchain, architecture or Buildroot changed (${toolchain.join("; ")}); Buildroot cannot change them in place`,
+      );
     for (const symbol of removedPackages(previous.inputs.rootfs, inputs.rootfs)) {
       cleanReasons.push(`${symbol} removed; Buildroot cannot remove a package from an existing build`);
     }
@@ -76,13 +83,16 @@ export function planBuild(previous: BuildRecord | undefined, inputs: StageInputs
 
   const stages = {} as Record<StageName, StagePlan>;
   for (const stage of STAGES) {
-    const reasons = clean ? [`clean build: ${cleanReasons.join("; ")}`] : describeChanges(previous!.inputs[stage], inputs[stage]);
+    const reasons = clean
+      ? [`clean build: ${cleanReasons.join("; ")}`]
+      : describeChanges(previous!.inputs[stage], inputs[stage]);
     stages[stage] = { rebuild: reasons.length > 0, reasons };
   }
   if (!clean) {
     for (const stage of STAGES) {
       if (!stages[stage].rebuild) continue;
-      for (const next of DOWNSTREAM[stage] ?? []) stages[next] = { rebuild: true, reasons: [...stages[next].reasons, `${stage} re-runs`] };
+      for (const next of DOWNSTREAM[stage] ?? [])
+        stages[next] = { rebuild: true, reasons: [...stages[next].reasons, `${stage} re-runs`] };
     }
   }
   return { epoch, clean, stages, record: { format: 1, epoch, inputsHash: inputsHash(inputs), inputs } };
@@ -93,7 +103,13 @@ export function parseBuildRecord(text: string | undefined): BuildRecord | undefi
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<BuildRecord>;
-    if (value.format !== 1 || typeof value.epoch !== "number" || typeof value.inputs !== "object" || value.inputs === null) return undefined;
+    if (
+      value.format !== 1 ||
+      typeof value.epoch !== "number" ||
+      typeof value.inputs !== "object" ||
+      value.inputs === null
+    )
+      return undefined;
     for (const stage of STAGES) if (typeof value.inputs[stage] !== "object") return undefined;
     return value as BuildRecord;
   } catch {

@@ -27,7 +27,8 @@ export function brCriuCommand(...words: string[]): string {
   return shellCommandLine(["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words]);
 }
 
-const run = (c: StageContext, stage: string, args: readonly string[] = [c.defconfig]) => stageCommand(c.runner, c.paths, c.stack, stage, args);
+const run = (c: StageContext, stage: string, args: readonly string[] = [c.defconfig]) =>
+  stageCommand(c.runner, c.paths, c.stack, stage, args);
 
 /** First stage, a clean build (Buildroot cannot change a toolchain in place); its delete removes the output directory. */
 export function toolchainCommands(c: StageContext): StageCommands {
@@ -39,13 +40,23 @@ export function toolchainCommands(c: StageContext): StageCommands {
 
 /** The generated defconfig, then the check that Buildroot's Kconfig kept every generated BR2_ option. */
 export function configCommands(c: StageContext): StageCommands {
-  return { create: [run(c, "config"), brCriuCommand("check-buildroot-config", c.stack, "--config", `${c.paths.output}/.config`)], delete: [] };
+  return {
+    create: [
+      run(c, "config"),
+      brCriuCommand("check-buildroot-config", c.stack, "--config", `${c.paths.output}/.config`),
+    ],
+    delete: [],
+  };
 }
 
 /** linux-reconfigure, the check of the resolved kernel .config against every requested CRIU option, then the build. */
 export function kernelCommands(c: StageContext, kernelVersion: string): StageCommands {
   return {
-    create: [run(c, "kernel-configure"), brCriuCommand("check-kernel", c.stack, "--tree", `${c.paths.output}/build/linux-${kernelVersion}`), run(c, "kernel")],
+    create: [
+      run(c, "kernel-configure"),
+      brCriuCommand("check-kernel", c.stack, "--tree", `${c.paths.output}/build/linux-${kernelVersion}`),
+      run(c, "kernel"),
+    ],
     delete: [],
   };
 }
@@ -57,5 +68,8 @@ export function rootfsCommands(c: StageContext): StageCommands {
 
 /** The images and their manifest, then the build record (from $BR_CRIU_RECORD) the next plan compares against. */
 export function imageCommands(c: StageContext, recordFile: string): StageCommands {
-  return { create: [run(c, "image"), `printf '%s\\n' "$BR_CRIU_RECORD" > ${shellCommandLine([recordFile])}`], delete: [] };
+  return {
+    create: [run(c, "image"), `printf '%s\\n' "$BR_CRIU_RECORD" > ${shellCommandLine([recordFile])}`],
+    delete: [],
+  };
 }

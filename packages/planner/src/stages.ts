@@ -7,7 +7,13 @@
 import { createHash } from "node:crypto";
 import { compareSymbols, formatValue, parseConfig } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
-import { buildrootDefconfigEntries, formatBuildrootValue, renderKernelFragment, renderStartQemu, type DefconfigSection } from "@br-criu/generators";
+import {
+  buildrootDefconfigEntries,
+  formatBuildrootValue,
+  renderKernelFragment,
+  renderStartQemu,
+  type DefconfigSection,
+} from "@br-criu/generators";
 
 export const STAGES = ["toolchain", "config", "kernel", "rootfs", "image"] as const;
 export type StageName = (typeof STAGES)[number];
@@ -43,15 +49,23 @@ const SECTIONS: Readonly<Record<"toolchain" | "kernel" | "rootfs" | "image", rea
 export function stageInputs(board: ResolvedBoard, source: string, files: StageFiles): StageInputs {
   const entries = buildrootDefconfigEntries(board);
   const section = (names: readonly DefconfigSection[]) =>
-    entries.filter((e) => names.includes(e.section)).map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const);
+    entries
+      .filter((e) => names.includes(e.section))
+      .map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const);
   const fileHashes = (prefix: string, contents: Readonly<Record<string, string>>) =>
     Object.entries(contents).map(([path, content]) => [`${prefix}${path}`, sha256(content)] as const);
 
   // The kernel sees every option of every fragment, in merge order (later wins).
   const kernelOptions = new Map<string, string>();
-  const fragments = [renderKernelFragment(board, source), ...board.config.kernelFragments.map((path) => files.kernelFragments[path] ?? "")];
+  const fragments = [
+    renderKernelFragment(board, source),
+    ...board.config.kernelFragments.map((path) => files.kernelFragments[path] ?? ""),
+  ];
   fragments.forEach((content, index) => {
-    for (const [symbol, value] of parseConfig(content, index === 0 ? "linux-criu.fragment" : board.config.kernelFragments[index - 1])) {
+    for (const [symbol, value] of parseConfig(
+      content,
+      index === 0 ? "linux-criu.fragment" : board.config.kernelFragments[index - 1],
+    )) {
       kernelOptions.set(symbol, formatValue(value, {}, symbol));
     }
   });
@@ -64,7 +78,11 @@ export function stageInputs(board: ResolvedBoard, source: string, files: StageFi
     ]),
     config: sorted(entries.map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const)),
     kernel: sorted([...section(SECTIONS.kernel), ...kernelOptions]),
-    rootfs: sorted([...section(SECTIONS.rootfs), ...fileHashes("external:", files.packageFiles), ...fileHashes("overlay:", files.overlayFiles)]),
+    rootfs: sorted([
+      ...section(SECTIONS.rootfs),
+      ...fileHashes("external:", files.packageFiles),
+      ...fileHashes("overlay:", files.overlayFiles),
+    ]),
     image: sorted([...section(SECTIONS.image), ["start-qemu.sh", sha256(renderStartQemu(board, source))]]),
   };
 }

@@ -45,7 +45,8 @@ export function initramfsBootArgs(board: ResolvedBoard, files: TestBootFiles): {
   out[out.indexOf("-kernel") + 1] = files.kernel;
   out[out.indexOf("-initrd") + 1] = files.initramfs;
   replaceFlagValue(out, "-dtb", files.dtb, "the test kernel has no device tree blob");
-  if (out.includes("-bios") && !existsSync(DEBIAN_OPENSBI_FW_JUMP)) throw new Error(`${DEBIAN_OPENSBI_FW_JUMP} is missing: install Debian's opensbi package`);
+  if (out.includes("-bios") && !existsSync(DEBIAN_OPENSBI_FW_JUMP))
+    throw new Error(`${DEBIAN_OPENSBI_FW_JUMP} is missing: install Debian's opensbi package`);
   replaceFlagValue(out, "-bios", DEBIAN_OPENSBI_FW_JUMP, "firmware");
   out[out.indexOf("-append") + 1] = `${out[out.indexOf("-append") + 1]} ${TEST_CMDLINE}`;
   return { binary, args: out };
@@ -59,7 +60,13 @@ export function imageBootArgs(board: ResolvedBoard): { binary: string; args: str
   return { binary, args: out };
 }
 
-export async function runAcceptance(options: { binary: string; args: readonly string[]; cwd?: string; timeoutMs: number; logFile: string }): Promise<AcceptanceRun> {
+export async function runAcceptance(options: {
+  binary: string;
+  args: readonly string[];
+  cwd?: string;
+  timeoutMs: number;
+  logFile: string;
+}): Promise<AcceptanceRun> {
   // A kernel panic ends the run too: not every machine resets on panic=-1.
   const boot = await bootQemu({ ...options, doneMarker: /^BR-CRIU-DONE (ok|fail)\s*$|end Kernel panic/m });
   return { boot, report: parseAcceptance(boot.console) };
@@ -67,8 +74,11 @@ export async function runAcceptance(options: { binary: string; args: readonly st
 
 /** One line per step, then the verdict, for people and CI logs. */
 export function formatAcceptance(stack: string, run: AcceptanceRun): string {
-  const lines = run.report.steps.map((s) => `BR-CRIU-RESULT ${stack} ${s.step} ${s.ok ? "ok" : "FAIL"} ${s.ms}ms${s.detail ? ` ${s.detail}` : ""}`);
-  if (run.boot.timedOut) lines.push(`BR-CRIU-RESULT ${stack} boot FAIL timed out after ${run.boot.seconds.toFixed(1)}s`);
+  const lines = run.report.steps.map(
+    (s) => `BR-CRIU-RESULT ${stack} ${s.step} ${s.ok ? "ok" : "FAIL"} ${s.ms}ms${s.detail ? ` ${s.detail}` : ""}`,
+  );
+  if (run.boot.timedOut)
+    lines.push(`BR-CRIU-RESULT ${stack} boot FAIL timed out after ${run.boot.seconds.toFixed(1)}s`);
   for (const line of run.report.log) lines.push(`  | ${line}`);
   lines.push(
     run.report.passed

@@ -16,7 +16,19 @@
  * tarball's hash, the substituted variables, the sysroot and the compiler.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { cacheDirectory } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
@@ -26,7 +38,15 @@ import { unstableApt } from "./debian-apt";
 import { DEBIAN_ARCHES, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
 
 /** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
-export const CRIU_BUILD_PACKAGES = ["libbsd-dev", "libcap-dev", "libnet1-dev", "libnl-3-dev", "libnl-route-3-dev", "libprotobuf-c-dev", "uuid-dev"];
+export const CRIU_BUILD_PACKAGES = [
+  "libbsd-dev",
+  "libcap-dev",
+  "libnet1-dev",
+  "libnl-3-dev",
+  "libnl-route-3-dev",
+  "libprotobuf-c-dev",
+  "uuid-dev",
+];
 
 /** ELF e_machine of each architecture, to check what was built. */
 const ELF_MACHINE: Readonly<Record<string, number>> = { x86_64: 62, aarch64: 183, arm: 40, powerpc64le: 21 };
@@ -46,13 +66,19 @@ export function ensureCriuTarball(cache: string): string {
   const { dir } = cacheDirectory(join(cache, "criu-source", release.sha256), (staging) => {
     const apt = unstableApt(cache).options;
     try {
-      runCommand("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], { cwd: staging });
+      runCommand("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], {
+        cwd: staging,
+      });
     } catch (error) {
       // Debian serves the orig tarball and the .dsc; a missing debian.tar.xz fails the command but not us.
-      if (!existsSync(join(staging, release.tarball))) throw new Error(`apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`);
+      if (!existsSync(join(staging, release.tarball)))
+        throw new Error(
+          `apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`,
+        );
     }
     const actual = sha256(readFileSync(join(staging, release.tarball)));
-    if (actual !== release.sha256) throw new Error(`${release.tarball} has sha256 ${actual}, not the recorded ${release.sha256}: refusing it`);
+    if (actual !== release.sha256)
+      throw new Error(`${release.tarball} has sha256 ${actual}, not the recorded ${release.sha256}: refusing it`);
     return `criu=${release.debianSource} ${release.tarball} ${actual}`;
   });
   return join(dir, release.tarball);
@@ -86,7 +112,10 @@ export interface CriuBuild {
 export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const arch = board.arch.name;
   const debian = DEBIAN_ARCHES[arch];
-  if (!debian || ELF_MACHINE[arch] === undefined) throw new Error(`no cross toolchain for ${arch} on this machine (package tier: ${Object.keys(ELF_MACHINE).join(", ")})`);
+  if (!debian || ELF_MACHINE[arch] === undefined)
+    throw new Error(
+      `no cross toolchain for ${arch} on this machine (package tier: ${Object.keys(ELF_MACHINE).join(", ")})`,
+    );
   const tarball = ensureCriuTarball(cache);
   const sysroot = unpackDebianPackages(arch, CRIU_BUILD_PACKAGES, cache);
   const compiler = `${debian.triplet}-gcc`;
@@ -96,18 +125,35 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const critVariables: MakeVariable[] = board.config.criuCrit ? [] : [recipe.withoutCrit];
   const gnutlsVariables: MakeVariable[] = board.config.criuGnutls ? [] : [recipe.withoutGnutls];
   const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
-  const key = sha256(JSON.stringify({ tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256, recipe, critVariables, gnutlsVariables, makeVars: board.criu.makeVars, flags, sysroot, compilerVersion })).slice(0, 24);
+  const key = sha256(
+    JSON.stringify({
+      tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256,
+      recipe,
+      critVariables,
+      gnutlsVariables,
+      makeVars: board.criu.makeVars,
+      flags,
+      sysroot,
+      compilerVersion,
+    }),
+  ).slice(0, 24);
   const dir = join(cache, "criu-build", `${arch}-${key}`);
   const started = Date.now();
   const commands: string[] = [];
   const cached = cacheDirectory(dir, (work) => {
     const targetCross = writeToolchainWrapper(join(work, "wrap"), debian.triplet, sysroot, flags);
     runCommand("tar", ["-xf", tarball, "-C", work]);
-    const source = join(work, readdirSync(work).find((name) => name.startsWith("criu-"))!);
+    const source = join(
+      work,
+      readdirSync(work).find((name) => name.startsWith("criu-"))!,
+    );
     const variables = { HOST_DIR: "/usr", TARGET_CROSS: targetCross, "@D": source };
     const substitute = ([name, value]: MakeVariable) => `${name}=${substituteBuildrootVariables(value, variables)}`;
     const env = buildEnvironment(sysroot, debian.triplet, recipe.environment.map(substitute));
-    const options = [...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`), ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute)];
+    const options = [
+      ...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`),
+      ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute),
+    ];
     const step = (command: string, args: readonly string[]) => {
       commands.push([command, ...args].join(" "));
       try {
@@ -141,9 +187,13 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
 function writeToolchainWrapper(dir: string, triplet: string, sysroot: string, flags: readonly string[]): string {
   mkdirSync(dir);
   const compiler = `${triplet}-gcc`;
-  writeFileSync(join(dir, compiler), `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`);
+  writeFileSync(
+    join(dir, compiler),
+    `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`,
+  );
   chmodSync(join(dir, compiler), 0o755);
-  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"]) symlinkSync(`/usr/bin/${triplet}-${tool}`, join(dir, `${triplet}-${tool}`));
+  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"])
+    symlinkSync(`/usr/bin/${triplet}-${tool}`, join(dir, `${triplet}-${tool}`));
   return join(dir, `${triplet}-`);
 }
 
@@ -176,10 +226,12 @@ export function checkElf(path: string, board: ResolvedBoard): void {
   const littleEndian = header[5] === 1;
   const machine = littleEndian ? header.readUInt16LE(18) : header.readUInt16BE(18);
   const expected = ELF_MACHINE[board.arch.name];
-  if (machine !== expected) throw new Error(`${path} is built for ELF machine ${machine}, not ${board.arch.name} (${expected})`);
+  if (machine !== expected)
+    throw new Error(`${path} is built for ELF machine ${machine}, not ${board.arch.name} (${expected})`);
   if (board.arm?.floatAbi === "eabihf") {
     const flags = header.readUInt32LE(36);
-    if ((flags & EF_ARM_ABI_FLOAT_HARD) === 0) throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
+    if ((flags & EF_ARM_ABI_FLOAT_HARD) === 0)
+      throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
   }
 }
 
@@ -214,11 +266,19 @@ export function testSystemCriu(board: ResolvedBoard, cache: string): TestSystemC
     const version = runCommand(debian.qemuUser, ["-L", sysroot.dir, binary, "--version"]);
     const { version: expected } = CRIU_RELEASES[CRIU_VERSION]!;
     if (!new RegExp(`^Version: ${expected.replace(/\./g, "\\.")}$`, "m").test(version)) {
-      throw new Error(`Debian unstable's criu for ${debian.debianArch} is not ${expected} (${version.trim().split("\n")[0]}): the package moved on; update CRIU_RELEASES or pin another source`);
+      throw new Error(
+        `Debian unstable's criu for ${debian.debianArch} is not ${expected} (${version.trim().split("\n")[0]}): the package moved on; update CRIU_RELEASES or pin another source`,
+      );
     }
     return { binary, sysroot, origin: `Debian unstable's criu ${expected} binary (${debian.debianArch})` };
   }
   const build = buildCriu(board, cache);
-  const origin = build.cached ? "the package tier's cached build" : `built with the package's recipe in ${build.seconds.toFixed(0)} s`;
-  return { binary: join(build.staging, "usr/sbin/criu"), sysroot: { dir: build.sysroot, emulator: [debian.qemuUser, "-L", build.sysroot] }, origin: `${origin} (${build.staging})` };
+  const origin = build.cached
+    ? "the package tier's cached build"
+    : `built with the package's recipe in ${build.seconds.toFixed(0)} s`;
+  return {
+    binary: join(build.staging, "usr/sbin/criu"),
+    sysroot: { dir: build.sysroot, emulator: [debian.qemuUser, "-L", build.sysroot] },
+    origin: `${origin} (${build.staging})`,
+  };
 }

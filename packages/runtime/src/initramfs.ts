@@ -6,7 +6,17 @@
  * -no-reboot then exits). Packed as a newc cpio with fixed timestamps.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { HOST_SYSROOT, resolveInSysroot, type Sysroot } from "./sysroot";
@@ -25,8 +35,20 @@ export interface InitramfsOptions {
 
 /** Where the fields that lead to PT_INTERP are, in 32-bit and 64-bit ELF (little-endian). */
 const ELF_LAYOUT = {
-  1: { phoff: (h: Buffer) => h.readUInt32LE(28), phentsize: 42, phnum: 44, offset: (e: Buffer) => e.readUInt32LE(4), size: (e: Buffer) => e.readUInt32LE(16) },
-  2: { phoff: (h: Buffer) => Number(h.readBigUInt64LE(32)), phentsize: 54, phnum: 56, offset: (e: Buffer) => Number(e.readBigUInt64LE(8)), size: (e: Buffer) => Number(e.readBigUInt64LE(32)) },
+  1: {
+    phoff: (h: Buffer) => h.readUInt32LE(28),
+    phentsize: 42,
+    phnum: 44,
+    offset: (e: Buffer) => e.readUInt32LE(4),
+    size: (e: Buffer) => e.readUInt32LE(16),
+  },
+  2: {
+    phoff: (h: Buffer) => Number(h.readBigUInt64LE(32)),
+    phentsize: 54,
+    phnum: 56,
+    offset: (e: Buffer) => Number(e.readBigUInt64LE(8)),
+    size: (e: Buffer) => Number(e.readBigUInt64LE(32)),
+  },
 } as const;
 
 /** The ELF program interpreter (PT_INTERP) of a little-endian executable (armhf's are 32-bit). */
@@ -36,7 +58,8 @@ export function elfInterpreter(path: string): string {
     const header = Buffer.alloc(64);
     readSync(fd, header, 0, 64, 0);
     const elfClass = header[4];
-    if (header.readUInt32BE(0) !== 0x7f454c46 || (elfClass !== 1 && elfClass !== 2) || header[5] !== 1) throw new Error(`${path} is not a little-endian ELF file`);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || (elfClass !== 1 && elfClass !== 2) || header[5] !== 1)
+      throw new Error(`${path} is not a little-endian ELF file`);
     const layout = ELF_LAYOUT[elfClass];
     const phentsize = header.readUInt16LE(layout.phentsize);
     const entry = Buffer.alloc(phentsize);
@@ -59,13 +82,18 @@ export function elfInterpreter(path: string): string {
  * (`ld.so --list`, under qemu-user for a foreign sysroot). Paths are inside
  * the sysroot.
  */
-export function sharedLibraries(executable: string, sysroot: Sysroot = HOST_SYSROOT, onDisk: string = resolveInSysroot(sysroot.dir, executable)): string[] {
+export function sharedLibraries(
+  executable: string,
+  sysroot: Sysroot = HOST_SYSROOT,
+  onDisk: string = resolveInSysroot(sysroot.dir, executable),
+): string[] {
   const interpreter = elfInterpreter(onDisk);
   const loader = resolveInSysroot(sysroot.dir, interpreter);
   const [command, ...prefix] = [...(sysroot.emulator ?? []), loader];
   const listing = execFileSync(command!, [...prefix, "--list", onDisk], { encoding: "utf8" });
   const libraries = new Set<string>([interpreter]);
-  const inside = (path: string) => (sysroot.dir !== "/" && path.startsWith(`${sysroot.dir}/`) ? path.slice(sysroot.dir.length) : path);
+  const inside = (path: string) =>
+    sysroot.dir !== "/" && path.startsWith(`${sysroot.dir}/`) ? path.slice(sysroot.dir.length) : path;
   for (const line of listing.split("\n")) {
     const match = /=>\s+(\/\S+)\s+\(/.exec(line);
     if (match) libraries.add(inside(match[1]!));
@@ -106,7 +134,20 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
   const fromSysroot = (path: string) => resolveInSysroot(sysroot.dir, path);
   const root = mkdtempSync(join(tmpdir(), "br-criu-initramfs-"));
   try {
-    for (const dir of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "run", "etc", "usr/libexec/br-criu"]) mkdirSync(join(root, dir), { recursive: true });
+    for (const dir of [
+      "bin",
+      "sbin",
+      "usr/bin",
+      "usr/sbin",
+      "proc",
+      "sys",
+      "dev",
+      "tmp",
+      "run",
+      "etc",
+      "usr/libexec/br-criu",
+    ])
+      mkdirSync(join(root, dir), { recursive: true });
     const place = (from: string, to: string, mode = 0o755) => {
       mkdirSync(join(root, dirname(to)), { recursive: true });
       copyFileSync(from, join(root, to));
@@ -116,7 +157,8 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
     if (options.criu) {
       const { binary, sysroot: libraries } = options.criu;
       place(binary, "usr/sbin/criu");
-      for (const library of sharedLibraries("/usr/sbin/criu", libraries, binary)) place(libraryInSysroot(libraries.dir, library), library.slice(1));
+      for (const library of sharedLibraries("/usr/sbin/criu", libraries, binary))
+        place(libraryInSysroot(libraries.dir, library), library.slice(1));
     } else {
       place(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu");
       for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
@@ -131,7 +173,11 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
     // Fixed timestamps and sorted entries: the same inputs give the same archive.
     execFileSync("find", [".", "-exec", "touch", "-h", "-d", "@0", "{}", "+"], { cwd: root });
     const list = execFileSync("find", ["."], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean).sort();
-    const archive = execFileSync("cpio", ["--quiet", "-o", "-H", "newc", "--reproducible", "-R", "0:0"], { cwd: root, input: `${list.join("\n")}\n`, maxBuffer: 512 * 1024 * 1024 });
+    const archive = execFileSync("cpio", ["--quiet", "-o", "-H", "newc", "--reproducible", "-R", "0:0"], {
+      cwd: root,
+      input: `${list.join("\n")}\n`,
+      maxBuffer: 512 * 1024 * 1024,
+    });
     mkdirSync(dirname(options.outFile), { recursive: true });
     writeFileSync(options.outFile, archive);
     return { files: list };

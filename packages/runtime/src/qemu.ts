@@ -44,19 +44,30 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
     const collect = (chunk: Buffer) => {
       console += chunk.toString("utf8");
       // Give the guest a moment to power off by itself once it reported.
-      if (options.doneMarker && !doneAt && options.doneMarker.test(console)) doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
+      if (options.doneMarker && !doneAt && options.doneMarker.test(console))
+        doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.on("error", (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start ${options.binary}: ${error.message} (install Debian's qemu-system-x86, qemu-system-arm, qemu-system-ppc or qemu-system-misc)`));
+      reject(
+        new Error(
+          `cannot start ${options.binary}: ${error.message} (install Debian's qemu-system-x86, qemu-system-arm, qemu-system-ppc or qemu-system-misc)`,
+        ),
+      );
     });
     child.on("close", (code) => {
       clearTimeout(timer);
       if (doneAt) clearTimeout(doneAt);
       writeFileSync(options.logFile, console);
-      resolvePromise({ console, timedOut, exitCode: code, seconds: (Date.now() - started) / 1000, logFile: options.logFile });
+      resolvePromise({
+        console,
+        timedOut,
+        exitCode: code,
+        seconds: (Date.now() - started) / 1000,
+        logFile: options.logFile,
+      });
     });
   });
 }

@@ -48,7 +48,14 @@ export function parseAcceptance(console: string): AcceptanceReport {
   const missing = ACCEPTANCE_STEPS.find((name) => !steps.some((s) => s.step === name));
   const passed = done === true && !failed && !missing;
   const firstFailure = failed ? failed.step : missing;
-  return { steps, log, done: done !== undefined, passed, ...(passed || !firstFailure ? {} : { firstFailure }), features };
+  return {
+    steps,
+    log,
+    done: done !== undefined,
+    passed,
+    ...(passed || !firstFailure ? {} : { firstFailure }),
+    features,
+  };
 }
 
 /** What `br-criu boot-test --json` prints (and the BootTest stage reads). */
@@ -76,6 +83,14 @@ export function parseBootTestJson(stdout: string): BootTestJson {
     return value as BootTestJson;
   } catch {
     const excerpt = stdout.trim().split("\n").slice(-3).join(" | ") || "(nothing)";
-    return { passed: false, criuCheck: false, dumpRestore: false, firstFailure: `boot-test printed no report: ${excerpt}`, consoleLog: null, steps: [], timings: {} };
+    return {
+      passed: false,
+      criuCheck: false,
+      dumpRestore: false,
+      firstFailure: `boot-test printed no report: ${excerpt}`,
+      consoleLog: null,
+      steps: [],
+      timings: {},
+    };
   }
 }

@@ -7,7 +7,16 @@
 import { execFileSync } from "node:child_process";
 import { runCommand } from "./command";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join, posix, relative } from "node:path";
 import { cacheDirectory } from "@br-criu/kernel";
 import { machineApt, unstableApt, type AptConfig } from "./debian-apt";
@@ -116,32 +125,67 @@ export interface UnpackOptions {
  * With the machine's apt it needs `dpkg --add-architecture <arch>` and
  * `apt-get update` (npm run setup does both).
  */
-export function unpackDebianPackages(arch: string, rootPackages: readonly string[], cache: string, options: UnpackOptions = {}): string {
+export function unpackDebianPackages(
+  arch: string,
+  rootPackages: readonly string[],
+  cache: string,
+  options: UnpackOptions = {},
+): string {
   const debian = debianArch(arch).debianArch;
   const apt = options.apt ?? machineApt();
-  if (apt.options.length === 0 && debian !== apt.nativeArch && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
-    throw new Error(`Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`);
+  if (
+    apt.options.length === 0 &&
+    debian !== apt.nativeArch &&
+    !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)
+  ) {
+    throw new Error(
+      `Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`,
+    );
   }
   const include = options.include ?? /./;
   const roots = rootPackages.map((name) => `${name}:${debian}`);
   // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
-  const closure = runCommand("apt-cache", [...apt.options, "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", ...roots])
+  const closure = runCommand("apt-cache", [
+    ...apt.options,
+    "depends",
+    "--recurse",
+    "--no-recommends",
+    "--no-suggests",
+    "--no-conflicts",
+    "--no-breaks",
+    "--no-replaces",
+    "--no-enhances",
+    "--no-pre-depends",
+    ...roots,
+  ])
     .split("\n")
     .map((line) => (debian === apt.nativeArch && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
     .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
   const packages = [...new Set(closure)].sort();
-  const uris = runCommand("apt-get", [...apt.options, "download", "--print-uris", ...packages]).trim().split("\n").sort();
-  const key = createHash("sha256").update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`).digest("hex").slice(0, 24);
+  const uris = runCommand("apt-get", [...apt.options, "download", "--print-uris", ...packages])
+    .trim()
+    .split("\n")
+    .sort();
+  const key = createHash("sha256")
+    .update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`)
+    .digest("hex")
+    .slice(0, 24);
   const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
   cacheDirectory(dir, (staging) => {
     mkdirSync(join(staging, "debs"));
     try {
-      execFileSync("apt-get", [...apt.options, "download", "-q", ...packages], { cwd: join(staging, "debs"), stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync("apt-get", [...apt.options, "download", "-q", ...packages], {
+        cwd: join(staging, "debs"),
+        stdio: ["ignore", "ignore", "pipe"],
+      });
     } catch (error) {
-      throw new Error(`apt-get download of Debian's ${debian} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`);
+      throw new Error(
+        `apt-get download of Debian's ${debian} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`,
+      );
     }
     mkdirSync(join(staging, "root"));
-    for (const deb of readdirSync(join(staging, "debs")).sort()) execFileSync("dpkg", ["-x", join(staging, "debs", deb), join(staging, "root")]);
+    for (const deb of readdirSync(join(staging, "debs")).sort())
+      execFileSync("dpkg", ["-x", join(staging, "debs", deb), join(staging, "root")]);
     relativizeSymlinks(join(staging, "root"));
     addMergedUsrLinks(join(staging, "root"));
     return uris.join("\n");

@@ -62,7 +62,10 @@ export function decodeStackConfig(all: Readonly<Record<string, string>>): Decode
       problems.push({
         key: fullKey,
         message: `unknown namespace "${namespace}" (neither ${PULUMI_NAMESPACE}: nor one of ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")}), so the value would be ignored`,
-        fix: suggestion === undefined ? `use ${PULUMI_NAMESPACE}:<key> with one of: ${STACK_CONFIG_KEYS.join(", ")}` : `did you mean ${PULUMI_NAMESPACE}:${suggestion}?`,
+        fix:
+          suggestion === undefined
+            ? `use ${PULUMI_NAMESPACE}:<key> with one of: ${STACK_CONFIG_KEYS.join(", ")}`
+            : `did you mean ${PULUMI_NAMESPACE}:${suggestion}?`,
       });
     }
   }

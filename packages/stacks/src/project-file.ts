@@ -34,7 +34,10 @@ const PULUMI_TYPES = new Set(["string", "boolean", "integer", "array"]);
  * required, so optional keys without a default (cpu, kernelDts, ...) are not
  * declared; they are listed in a comment instead.
  */
-export function projectConfigDeclarations(): { declared: Record<string, ConfigDeclaration>; optional: Record<string, string> } {
+export function projectConfigDeclarations(): {
+  declared: Record<string, ConfigDeclaration>;
+  optional: Record<string, string>;
+} {
   const schema = z.toJSONSchema(stackConfigSchema, { io: "input" }) as {
     properties: Record<string, JsonSchemaProperty>;
     required?: string[];
@@ -44,14 +47,18 @@ export function projectConfigDeclarations(): { declared: Record<string, ConfigDe
   const optional: Record<string, string> = {};
   for (const key of Object.keys(schema.properties).sort()) {
     const property = schema.properties[key]!;
-    const description = property.enum ? `${property.description} One of: ${property.enum.join(", ")}.` : property.description ?? "";
+    const description = property.enum
+      ? `${property.description} One of: ${property.enum.join(", ")}.`
+      : (property.description ?? "");
     // Optional keys are listed, not declared, so maps (kernelConfig) may be among them.
     if (!required.has(key) && property.default === undefined) {
       optional[key] = description;
       continue;
     }
     if (!property.type || !PULUMI_TYPES.has(property.type)) {
-      throw new Error(`schema key ${key}: type ${property.type} cannot be declared in Pulumi.yaml (string, boolean, integer, array)`);
+      throw new Error(
+        `schema key ${key}: type ${property.type} cannot be declared in Pulumi.yaml (string, boolean, integer, array)`,
+      );
     }
     declared[key] = {
       type: property.type as ConfigDeclaration["type"],
@@ -65,8 +72,12 @@ export function projectConfigDeclarations(): { declared: Record<string, ConfigDe
 
 /** Pulumi config type of every schema key (declared or optional). */
 export function configKeyTypes(): Record<string, ConfigDeclaration["type"]> {
-  const { properties } = z.toJSONSchema(stackConfigSchema, { io: "input" }) as { properties: Record<string, JsonSchemaProperty> };
-  return Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, property.type as ConfigDeclaration["type"]]));
+  const { properties } = z.toJSONSchema(stackConfigSchema, { io: "input" }) as {
+    properties: Record<string, JsonSchemaProperty>;
+  };
+  return Object.fromEntries(
+    Object.entries(properties).map(([key, property]) => [key, property.type as ConfigDeclaration["type"]]),
+  );
 }
 
 export function renderProjectFile(): string {
@@ -80,7 +91,9 @@ export function renderProjectFile(): string {
     backend: { url: LOCAL_BACKEND_URL },
     config: declared,
   };
-  const optionalLines = Object.entries(optional).map(([key, description]) => `#   ${PULUMI_NAMESPACE}:${key}: ${description}`);
+  const optionalLines = Object.entries(optional).map(
+    ([key, description]) => `#   ${PULUMI_NAMESPACE}:${key}: ${description}`,
+  );
   return [
     "# Generated from packages/model/src/schema.ts; do not edit.",
     "# Regenerate with: npm run generate",

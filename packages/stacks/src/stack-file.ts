@@ -53,7 +53,9 @@ export function formatProblems(problems: readonly FileProblem[]): string {
     if (group) group.count++;
     else groups.set(shape, { first: problem, count: 1 });
   }
-  const paragraphs = [...groups.values()].map(({ first, count }) => formatProblem(first) + (count > 1 ? ` (${count - 1} more like it)` : ""));
+  const paragraphs = [...groups.values()].map(
+    ({ first, count }) => formatProblem(first) + (count > 1 ? ` (${count - 1} more like it)` : ""),
+  );
   const shown = paragraphs.slice(0, MAX_PROBLEM_PARAGRAPHS);
   if (paragraphs.length > shown.length) shown.push(`and ${paragraphs.length - shown.length} more problems.`);
   return shown.join("\n\n");
@@ -90,11 +92,18 @@ export function workingTree(root: string): FileSource {
 
 /** Files as they were at a git revision (`diff --since`). */
 export function gitRevision(root: string, ref: string): FileSource {
-  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   try {
     git(["rev-parse", "--verify", `${ref}^{commit}`]);
   } catch {
-    throw StackError.of(ref, [{ key: "", message: `git revision "${ref}" does not exist in ${root}`, fix: "name a commit, branch or tag of this repository" }]);
+    throw StackError.of(ref, [
+      {
+        key: "",
+        message: `git revision "${ref}" does not exist in ${root}`,
+        fix: "name a commit, branch or tag of this repository",
+      },
+    ]);
   }
   return {
     read: (path) => {
@@ -117,7 +126,10 @@ export function findProjectRoot(start: string): string {
   for (;;) {
     if (existsSync(join(dir, PROJECT_FILE))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no ${PROJECT_FILE} in ${start} or any parent directory; run br-criu inside the br-criu repository`);
+    if (parent === dir)
+      throw new Error(
+        `no ${PROJECT_FILE} in ${start} or any parent directory; run br-criu inside the br-criu repository`,
+      );
     dir = parent;
   }
 }
@@ -131,19 +143,36 @@ function parseYaml(textContent: string, file: string): unknown {
       const line = error.linePos?.[0].line;
       const lineText = line === undefined ? "" : (textContent.split(/\r?\n/)[line - 1] ?? "");
       const key = /^\s*(?:- )?(["']?)(.+?)\1\s*:(?:\s|$)/.exec(lineText)?.[2] ?? lineText.trim();
-      throw StackError.of(file, [{ key: "", message: `key ${JSON.stringify(key)} appears twice${line ? ` (again at line ${line})` : ""}`, fix: "keep one of the two entries" }]);
+      throw StackError.of(file, [
+        {
+          key: "",
+          message: `key ${JSON.stringify(key)} appears twice${line ? ` (again at line ${line})` : ""}`,
+          fix: "keep one of the two entries",
+        },
+      ]);
     }
-    throw StackError.of(file, [{ key: "", message: `not valid YAML (${(error as Error).message.split("\n")[0]})`, fix: "correct the YAML syntax" }]);
+    throw StackError.of(file, [
+      {
+        key: "",
+        message: `not valid YAML (${(error as Error).message.split("\n")[0]})`,
+        fix: "correct the YAML syntax",
+      },
+    ]);
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function loadProject(root: string, files: FileSource = workingTree(root)): Project {
   const content = files.read(PROJECT_FILE);
-  if (content === undefined) throw StackError.of(PROJECT_FILE, [{ key: "", message: "missing", fix: "run br-criu in the repository root" }]);
+  if (content === undefined)
+    throw StackError.of(PROJECT_FILE, [{ key: "", message: "missing", fix: "run br-criu in the repository root" }]);
   const project = parseYaml(content, PROJECT_FILE);
-  if (!isRecord(project)) throw StackError.of(PROJECT_FILE, [{ key: "", message: "is not a mapping", fix: "restore it with npm run generate" }]);
+  if (!isRecord(project))
+    throw StackError.of(PROJECT_FILE, [
+      { key: "", message: "is not a mapping", fix: "restore it with npm run generate" },
+    ]);
   const defaults: Record<string, unknown> = {};
   const config = isRecord(project["config"]) ? project["config"] : {};
   for (const [rawKey, declaration] of Object.entries(config)) {
@@ -177,13 +206,21 @@ export function loadStack(project: Project, stack: string, files: FileSource = w
   if (content === undefined) {
     const known = listStacks(project, files);
     throw StackError.of(file, [
-      { key: "", message: `unknown stack "${stack}": the file does not exist`, fix: `use one of: ${known.join(", ") || "(no stacks)"}, or create ${file}` },
+      {
+        key: "",
+        message: `unknown stack "${stack}": the file does not exist`,
+        fix: `use one of: ${known.join(", ") || "(no stacks)"}, or create ${file}`,
+      },
     ]);
   }
   const parsed = parseYaml(content, file) ?? {};
-  if (!isRecord(parsed)) throw StackError.of(file, [{ key: "", message: "is not a mapping", fix: "write `config:` with br-criu: keys" }]);
+  if (!isRecord(parsed))
+    throw StackError.of(file, [{ key: "", message: "is not a mapping", fix: "write `config:` with br-criu: keys" }]);
   const rawConfig = parsed["config"] ?? {};
-  if (!isRecord(rawConfig)) throw StackError.of(file, [{ key: "", message: "`config` is not a mapping", fix: "write `config:` with br-criu: keys" }]);
+  if (!isRecord(rawConfig))
+    throw StackError.of(file, [
+      { key: "", message: "`config` is not a mapping", fix: "write `config:` with br-criu: keys" },
+    ]);
   // What Pulumi hands the program: project defaults, then the stack's values, all as text.
   const asPulumi: Record<string, string> = Object.fromEntries([
     ...Object.entries(project.defaults).map(([key, value]) => [`${PULUMI_NAMESPACE}:${key}`, asPulumiText(value)]),
