@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BootTestReport } from "@br-criu/runtime";
 import { REPO_ROOT, runCli } from "../support/project";
 
 const work = mkdtempSync(join(tmpdir(), "br-criu-runtime-"));
@@ -29,16 +30,7 @@ const ALL_STEPS_PASS = [
   ["advance", true],
 ];
 
-interface BootReport {
-  passed: boolean;
-  criuCheck: boolean;
-  dumpRestore: boolean;
-  firstFailure: string | null;
-  steps: { step: string; ok: boolean; ms: number; detail: string }[];
-  log: string[];
-  consoleLog: string;
-  features: { check: string; feature: string; expected: "pass" | "fail"; reported: "pass" | "fail" }[];
-}
+type BootReport = BootTestReport;
 
 /** Every check the model expects was reported, and each as the model says; a mismatch names the feature. */
 function assertFeaturesAsModelled(report: BootReport, mustFail: string[]): void {

@@ -5,6 +5,7 @@
  *   BR-CRIU-LOG <line of a failing step's log>
  *   BR-CRIU-DONE <ok|fail>
  */
+import type { CriuCheckExpectation } from "@br-criu/model";
 
 export const ACCEPTANCE_STEPS = ["criu-check", "dump", "frozen", "restore", "advance"] as const;
 export type AcceptanceStep = (typeof ACCEPTANCE_STEPS)[number];
@@ -67,6 +68,58 @@ export interface BootTestJson {
   readonly consoleLog: string | null;
   readonly steps: readonly StepResult[];
   readonly timings: Readonly<Record<string, number>>;
+}
+
+/** What CRIU reported for one `criu check --feature` against what the model expects. */
+export interface FeatureReport {
+  readonly check: string;
+  /** The br-criu feature ("" for the checks every board must pass). */
+  readonly feature: string;
+  readonly expected: "pass" | "fail";
+  readonly reported: "pass" | "fail";
+}
+
+/** `br-criu boot-test --json`: the whole report. */
+export interface BootTestReport extends BootTestJson {
+  readonly stack: string;
+  readonly log: readonly string[];
+  readonly features: readonly FeatureReport[];
+  readonly timedOut: boolean;
+}
+
+/**
+ * The report of one boot: the acceptance steps, and every feature check the
+ * model has an expectation for, side by side with what CRIU reported.
+ */
+export function bootTestReport(
+  stack: string,
+  expectations: readonly CriuCheckExpectation[],
+  report: AcceptanceReport,
+  boot: { readonly timedOut: boolean; readonly logFile: string },
+  timings: Readonly<Record<string, number>>,
+): BootTestReport {
+  const ok = (id: string) => report.steps.find((s) => s.step === id)?.ok === true;
+  const features = expectations
+    .filter(({ check }) => check in report.features)
+    .map(({ check, feature, expected }): FeatureReport => ({
+      check,
+      feature,
+      expected,
+      reported: report.features[check] ? "pass" : "fail",
+    }));
+  return {
+    stack,
+    passed: report.passed,
+    criuCheck: ok("criu-check"),
+    dumpRestore: ["dump", "frozen", "restore", "advance"].every(ok),
+    firstFailure: report.firstFailure ?? null,
+    steps: report.steps,
+    log: report.log,
+    features,
+    timedOut: boot.timedOut,
+    consoleLog: boot.logFile,
+    timings,
+  };
 }
 
 /**
