@@ -129,3 +129,67 @@ test("the boundary check catches an undeclared package, a relative reach into an
     [],
   );
 });
+
+/** Relative imports between files, as a graph: file -> the files it imports. */
+function relativeImportGraph(files: readonly SourceFile[]): Map<string, string[]> {
+  const known = new Set(files.map((f) => f.file));
+  const target = (from: string, specifier: string) =>
+    [`${specifier}.ts`, `${specifier}/index.ts`]
+      .map((candidate) => relative(REPO_ROOT, resolve(REPO_ROOT, dirname(from), candidate)))
+      .find((path) => known.has(path));
+  return new Map(
+    files.map(({ file, source }) => [
+      file,
+      importsOf(source)
+        .filter((specifier) => specifier.startsWith("."))
+        .map((specifier) => target(file, specifier))
+        .filter((path): path is string => path !== undefined),
+    ]),
+  );
+}
+
+/** Every circle of the graph, each once, as "a -> b -> a" (depth-first search). */
+function circles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const found = new Set<string>();
+  const state = new Map<string, "open" | "done">();
+  const visit = (file: string, path: string[]) => {
+    if (state.get(file) === "done") return;
+    if (state.get(file) === "open") {
+      const loop = path.slice(path.indexOf(file));
+      // The same circle entered elsewhere is the same circle: start it at its smallest file.
+      const start = loop.indexOf([...loop].sort()[0]!);
+      found.add([...loop.slice(start), ...loop.slice(0, start), loop[start]].join(" -> "));
+      return;
+    }
+    state.set(file, "open");
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, "done");
+  };
+  for (const file of [...graph.keys()].sort()) visit(file, []);
+  return [...found].sort();
+}
+
+test("no two files import each other, directly or around a circle", () => {
+  const files = workspaces().flatMap((workspace) =>
+    sourceFiles(workspace.dir).map((file) => ({ file, source: readFileSync(join(REPO_ROOT, file), "utf8") })),
+  );
+  assert.deepEqual(circles(relativeImportGraph(files)), []);
+});
+
+test("the circle check finds a circle of two files and one of three", () => {
+  const file = (name: string, ...imports: string[]) => ({
+    file: `packages/x/src/${name}.ts`,
+    source: imports.map((i) => `import { v } from "./${i}";`).join("\n"),
+  });
+  const graph = relativeImportGraph([
+    file("a", "b"),
+    file("b", "a"),
+    file("c", "d"),
+    file("d", "e"),
+    file("e", "c", "a"),
+  ]);
+  assert.deepEqual(circles(graph), [
+    "packages/x/src/a.ts -> packages/x/src/b.ts -> packages/x/src/a.ts",
+    "packages/x/src/c.ts -> packages/x/src/d.ts -> packages/x/src/e.ts -> packages/x/src/c.ts",
+  ]);
+});
