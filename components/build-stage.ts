@@ -1,8 +1,8 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { InputMap, Runner, StageCommands, StageContext, StagePaths, StagePlan } from "@br-criu/planner";
-import { logStagePlan } from "./log-plan";
-import { runStage, stageTriggers } from "./stage-command";
+import { logStagePlan } from "./internal/log-plan";
+import { runStage, stageTriggers } from "./internal/stage-command";
 
 /** What every build stage takes. */
 export interface StageArgs {

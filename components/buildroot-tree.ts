@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildrootTreeSteps, type Runner, type StagePaths } from "@br-criu/planner";
-import { runStage } from "./stage-command";
+import { runStage } from "./internal/stage-command";
 
 export interface BuildrootTreeArgs {
   /** How to run stage.sh (from BuildEnvironment). */

@@ -12,7 +12,7 @@ import { cacheRoot } from "@br-criu/kernel";
 import { inputsHash, parseBuildRecord, planBuild, stageInputs, type StageFiles } from "@br-criu/planner";
 import { StackError, loadProject, stackFilePath } from "@br-criu/stacks";
 import { BoardBuild, featureMatrixOutput } from "./board-build";
-import { boardForStack, readRawConfig } from "./stack-config";
+import { boardForStack, readRawConfig } from "./internal/stack-config";
 
 export const REPO_ROOT = resolve(__dirname, "..");
 const EXTERNAL_DIR = join(REPO_ROOT, "packages/br2-external");

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseComparison, reproducibilityCheck, type Runner, type StagePaths } from "@br-criu/planner";
 import type { StageArgs } from "./build-stage";
-import { runStage } from "./stage-command";
+import { runStage } from "./internal/stage-command";
 
 export interface VerifyReproducibleArgs extends Omit<StageArgs, "paths" | "inputs" | "plan"> {
   /** Paths of the first build. */

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadProject, loadStack, listStacks } from "@br-criu/stacks";
-import { readRawConfig } from "../../components/stack-config";
+import { readRawConfig } from "../../components/internal/stack-config";
 import { pulumiConfig } from "../support/mocks";
 import { MINIMAL_X86, REPO_ROOT, makeProject, runCli, stackYaml } from "../support/project";
 
