@@ -92,47 +92,47 @@ test("x86_64 without ADVISE_SYSCALLS: CRIU refuses the kernel, naming madvise", 
   assert.match([report.steps[0]!.detail, ...report.log].join("\n"), /madvise failed .*Function not implemented/);
 });
 
-test("aarch64: the same acceptance on the arm64 test kernel under qemu-system-aarch64, with the cross-built CRIU", async () => {
-  const { code, report, stderr } = await bootTestOf("qemu-aarch64", "--timeout", "600");
-  assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(
-    report.steps.map((s) => [s.step, s.ok]),
-    ALL_STEPS_PASS,
-  );
-  // arm64 selects no HAVE_ARCH_SOFT_DIRTY: CRIU must find no memory dirty tracking.
-  assertFeaturesAsModelled(report, ["mem_dirty_track"]);
-});
+/** The other four boards: the same acceptance, and the checks each architecture cannot pass. */
+const OTHER_BOARDS = [
+  {
+    stack: "qemu-aarch64",
+    title: "aarch64: virt (Cortex-A53) with the recipe's cross-built CRIU",
+    criu: /CRIU from the package's recipe, /,
+    // arm64 selects no HAVE_ARCH_SOFT_DIRTY: CRIU must find no memory dirty tracking.
+    failing: ["mem_dirty_track"],
+  },
+  {
+    stack: "qemu-arm",
+    title: "arm: vexpress-a9 (Cortex-A9, armhf) with the recipe's cross-built CRIU",
+    criu: /CRIU from the package's recipe, /,
+    // 32-bit arm: no soft-dirty, no time namespaces, no huge pages without LPAE.
+    failing: ["mem_dirty_track", "timens", "memfd_hugetlb"],
+  },
+  {
+    stack: "qemu-ppc64le",
+    title: "ppc64le: pseries (POWER8) with the recipe's cross-built CRIU",
+    criu: /CRIU from the package's recipe, /,
+    // Book3S-64 has soft-dirty tracking, and the machine offers 16M pages: every check passes.
+    failing: [],
+  },
+  {
+    stack: "qemu-riscv64",
+    title: "riscv64: virt with OpenSBI and Debian unstable's CRIU 4.2.1",
+    criu: /CRIU from Debian unstable's criu 4\.2\.1 binary \(riscv64\)/,
+    // riscv64 selects no HAVE_ARCH_SOFT_DIRTY.
+    failing: ["mem_dirty_track"],
+  },
+];
 
-test("arm: vexpress-a9 (Cortex-A9, armhf) with the recipe's cross-built CRIU", async () => {
-  const { code, report, stderr } = await bootTestOf("qemu-arm", "--timeout", "900");
-  assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(
-    report.steps.map((s) => [s.step, s.ok]),
-    ALL_STEPS_PASS,
-  );
-  // 32-bit arm: no soft-dirty, no time namespaces, no huge pages without LPAE.
-  assertFeaturesAsModelled(report, ["mem_dirty_track", "timens", "memfd_hugetlb"]);
-});
-
-test("ppc64le: pseries (POWER8) with the recipe's cross-built CRIU", async () => {
-  const { code, report, stderr } = await bootTestOf("qemu-ppc64le", "--timeout", "900");
-  assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.deepEqual(
-    report.steps.map((s) => [s.step, s.ok]),
-    ALL_STEPS_PASS,
-  );
-  // Book3S-64 has soft-dirty tracking: every check passes.
-  assertFeaturesAsModelled(report, []);
-});
-
-test("riscv64: virt with OpenSBI and Debian unstable's CRIU 4.2.1", async () => {
-  const { code, report, stderr } = await bootTestOf("qemu-riscv64", "--timeout", "900");
-  assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
-  assert.match(stderr, /CRIU from Debian unstable's criu 4\.2\.1 binary \(riscv64\)/);
-  assert.deepEqual(
-    report.steps.map((s) => [s.step, s.ok]),
-    ALL_STEPS_PASS,
-  );
-  // riscv64 selects no HAVE_ARCH_SOFT_DIRTY.
-  assertFeaturesAsModelled(report, ["mem_dirty_track"]);
-});
+for (const board of OTHER_BOARDS) {
+  test(board.title, async () => {
+    const { code, report, stderr } = await bootTestOf(board.stack, "--timeout", "900");
+    assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
+    assert.match(stderr, board.criu);
+    assert.deepEqual(
+      report.steps.map((s) => [s.step, s.ok]),
+      ALL_STEPS_PASS,
+    );
+    assertFeaturesAsModelled(report, board.failing);
+  });
+}

@@ -273,9 +273,8 @@ export function testSystemCriu(board: ResolvedBoard, cache: string): TestSystemC
     return { binary, sysroot, origin: `Debian unstable's criu ${expected} binary (${debian.debianArch})` };
   }
   const build = buildCriu(board, cache);
-  const origin = build.cached
-    ? "the package tier's cached build"
-    : `built with the package's recipe in ${build.seconds.toFixed(0)} s`;
+  const how = build.cached ? "the package tier's cached build" : `built now in ${build.seconds.toFixed(0)} s`;
+  const origin = `the package's recipe, ${how}`;
   return {
     binary: join(build.staging, "usr/sbin/criu"),
     sysroot: { dir: build.sysroot, emulator: [debian.qemuUser, "-L", build.sysroot] },
