@@ -12,7 +12,7 @@ import { minimalBootOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
 import type { KernelSource } from "./source";
-import { kconfigTreeFor, kernelMake, mergeFragments, requestedOptions, type Fragment } from "./verify";
+import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
 
 /** Where the kernel build leaves the bootable image, per kernel ARCH. */
@@ -85,15 +85,7 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   mkdirSync(outDir, { recursive: true });
   writeFileSync(sourceRecord, options.source.dir);
   const cross = { crossCompile: true };
-  await kernelMake(options.source.dir, outDir, karch, ["tinyconfig"], cross);
-  const files = fragments.map((fragment, index) => {
-    const file = join(outDir, `fragment-${index}.config`);
-    writeFileSync(file, fragment.content);
-    return file;
-  });
-  await mergeFragments(options.source.dir, outDir, files);
-  await kernelMake(options.source.dir, outDir, karch, ["olddefconfig"], cross);
-  const configText = readFileSync(join(outDir, ".config"), "utf8");
+  const configText = await configureKernel(options.source.dir, outDir, karch, "tinyconfig", fragments, cross);
 
   // Every requested option must be in the kernel the test boots.
   const analysis = analyzeConfig(

@@ -121,6 +121,31 @@ function crossCompileEnv(karch: string): Record<string, string> {
   return cross && process.arch !== cross.nodeArch ? { CROSS_COMPILE: cross.prefix } : {};
 }
 
+/**
+ * The configure pipeline of verification and test kernels: a base
+ * configuration (a defconfig target, or tinyconfig), the fragments merged in
+ * order with merge_config.sh (later ones win), then olddefconfig. Returns the
+ * resolved .config.
+ */
+export async function configureKernel(
+  sourceDir: string,
+  outDir: string,
+  karch: string,
+  base: string,
+  fragments: readonly Fragment[],
+  options: { crossCompile?: boolean } = {},
+): Promise<string> {
+  await kernelMake(sourceDir, outDir, karch, [base], options);
+  const files = fragments.map((fragment, index) => {
+    const file = join(outDir, `fragment-${index}-${fragment.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+    writeFileSync(file, fragment.content);
+    return file;
+  });
+  await mergeFragments(sourceDir, outDir, files);
+  await kernelMake(sourceDir, outDir, karch, ["olddefconfig"], options);
+  return readFileSync(join(outDir, ".config"), "utf8");
+}
+
 /** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */
 export async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
   try {
@@ -193,15 +218,7 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   mkdirSync(outDir, { recursive: true });
   if (options.kconfigTools) await run("cp", ["-a", options.kconfigTools, join(outDir, "scripts")]);
 
-  await kernelMake(sourceDir, outDir, karch, [board.kernel.baseConfig]);
-  const fragmentFiles = options.fragments.map((fragment, index) => {
-    const file = join(outDir, `fragment-${index}-${fragment.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
-    writeFileSync(file, fragment.content);
-    return file;
-  });
-  await mergeFragments(sourceDir, outDir, fragmentFiles);
-  await kernelMake(sourceDir, outDir, karch, ["olddefconfig"]);
-  const resolvedText = readFileSync(join(outDir, ".config"), "utf8");
+  const resolvedText = await configureKernel(sourceDir, outDir, karch, board.kernel.baseConfig, options.fragments);
   const resolved = parseConfig(resolvedText, join(outDir, ".config"));
   const tree = kconfigTreeFor(sourceDir, karch);
   const analysis = analyzeConfig(requestedOptions(board, options.fragments), resolved, tree, karch);
