@@ -313,36 +313,22 @@ function resolveCriu(
   problem: ReportProblem,
   warnings: string[],
 ): { features: FeatureStatus[]; requests: KernelOptionRequest[]; wanted: ReadonlySet<string> } {
-  const features: FeatureStatus[] = [];
-  const requests: KernelOptionRequest[] = [];
-  const seen = new Set<string>();
-  const request = (spec: KernelOptionSpec, level: KernelOptionLevel, feature?: string) => {
-    if (seen.has(spec.symbol)) return;
-    seen.add(spec.symbol);
-    requests.push({
-      symbol: spec.symbol,
-      value: spec.value,
-      level,
-      reason: spec.reason,
-      ...(feature ? { feature } : {}),
-    });
-  };
+  const requests = new OptionRequests();
   const wanted = new Set<string>();
   config.criuFeatures.forEach((name, index) => {
     if (wanted.has(name)) problem(`criuFeatures[${index}]`, `"${name}" is listed twice`, "list each feature once");
     wanted.add(name);
   });
-  if (config.criuEnabled) for (const spec of criuRequiredOptions) request(spec, "required");
-  if (config.criuEnabled) for (const spec of criuArchRequiredOptions[arch.name] ?? []) request(spec, "arch");
-  for (const feature of criuFeatures) {
+  if (config.criuEnabled) for (const spec of criuRequiredOptions) requests.add(spec, "required");
+  if (config.criuEnabled) for (const spec of criuArchRequiredOptions[arch.name] ?? []) requests.add(spec, "arch");
+  const features = criuFeatures.map((feature): FeatureStatus => {
     const availability = feature.availability(arch, cpu);
     const isWanted = wanted.has(feature.name);
     if (isWanted && !availability.available) {
-      const index = config.criuFeatures.indexOf(feature.name);
       const message = `CRIU feature "${feature.name}" is impossible on ${arch.name}/${cpu.name}: ${availability.reason}`;
       if (config.criuFeatureMode === "strict") {
         problem(
-          `criuFeatures[${index}]`,
+          `criuFeatures[${config.criuFeatures.indexOf(feature.name)}]`,
           message,
           `remove "${feature.name}" from br-criu:criuFeatures, or set br-criu:criuFeatureMode: best-effort to leave it out with a warning`,
         );
@@ -352,19 +338,38 @@ function resolveCriu(
     }
     const enabled = config.criuEnabled && isWanted && availability.available;
     if (enabled && availability.available) {
-      for (const spec of feature.options) request(spec, "feature", feature.name);
-      for (const spec of availability.extraOptions) request(spec, "arch", feature.name);
+      for (const spec of feature.options) requests.add(spec, "feature", feature.name);
+      for (const spec of availability.extraOptions) requests.add(spec, "arch", feature.name);
     }
-    features.push({
+    const unavailable = availability.available ? {} : { reason: availability.reason };
+    return {
       name: feature.name,
       summary: feature.summary,
       wanted: isWanted,
       available: availability.available,
-      ...(availability.available ? {} : { reason: availability.reason }),
+      ...unavailable,
       enabled,
+    };
+  });
+  return { features, requests: requests.list, wanted };
+}
+
+/** Kernel options requested for CRIU, each once: the first request (required, then by feature) keeps its reason. */
+class OptionRequests {
+  readonly list: KernelOptionRequest[] = [];
+  private readonly seen = new Set<string>();
+
+  add(spec: KernelOptionSpec, level: KernelOptionLevel, feature?: string): void {
+    if (this.seen.has(spec.symbol)) return;
+    this.seen.add(spec.symbol);
+    this.list.push({
+      symbol: spec.symbol,
+      value: spec.value,
+      level,
+      reason: spec.reason,
+      ...(feature ? { feature } : {}),
     });
   }
-  return { features, requests, wanted };
 }
 
 /** Build switches that only make sense together with others. */
