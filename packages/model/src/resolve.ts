@@ -486,6 +486,52 @@ function resolveKernelHash(config: StackConfig, problem: ReportProblem): string 
   return known ?? config.kernelSha256;
 }
 
+/** What Bootlin's prebuilt glibc stable toolchains can be. */
+function checkBootlinToolchain(
+  config: StackConfig,
+  arch: ArchInfo,
+  cpu: CpuInfo,
+  arm: ResolvedBoard["arm"],
+  problem: ReportProblem,
+): void {
+  if (config.libc !== "glibc") {
+    problem(
+      "libc",
+      `br-criu uses Bootlin's glibc stable toolchains, not ${config.libc}`,
+      "use libc: glibc, or toolchain: buildroot for musl",
+    );
+  }
+  if (config.gccVersion !== BOOTLIN_STABLE.gccVersion) {
+    problem(
+      "gccVersion",
+      `the Bootlin stable toolchain is gcc ${BOOTLIN_STABLE.gccVersion}, not ${config.gccVersion}`,
+      `remove br-criu:gccVersion or use toolchain: buildroot`,
+    );
+  }
+  // Buildroot offers the armv7-eabihf Bootlin toolchain only for ARMv7-A with
+  // EABIhf, or ARMv8-A in 32-bit mode.
+  if (arch.name === "arm" && !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")) {
+    problem(
+      "toolchain",
+      `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`,
+      "use toolchain: buildroot",
+    );
+  }
+}
+
+/** The gcc versions Buildroot's own toolchain builds, and CRIU's minimum. */
+function checkBuildrootGcc(config: StackConfig, problem: ReportProblem): void {
+  if (BUILDROOT_GCC_VERSIONS.includes(config.gccVersion)) return;
+  const tooOld = !atLeast(config.gccVersion, MIN_GCC);
+  problem(
+    "gccVersion",
+    tooOld
+      ? `gcc ${config.gccVersion} is older than ${MIN_GCC}, which CRIU needs`
+      : `Buildroot ${config.buildrootVersion} cannot build gcc ${config.gccVersion}`,
+    `use one of: ${BUILDROOT_GCC_VERSIONS.join(", ")}`,
+  );
+}
+
 function resolveToolchain(
   config: StackConfig,
   arch: ArchInfo,
@@ -503,45 +549,8 @@ function resolveToolchain(
     // CRIU's image format is protobuf; Buildroot's protobuf needs a C++ toolchain.
     problem("cxx", "CRIU needs a C++ toolchain (its protobuf dependency is C++)", "set br-criu:cxx: true");
   }
-  if (config.toolchain === "bootlin") {
-    if (config.libc !== "glibc") {
-      problem(
-        "libc",
-        `br-criu uses Bootlin's glibc stable toolchains, not ${config.libc}`,
-        "use libc: glibc, or toolchain: buildroot for musl",
-      );
-    }
-    if (config.gccVersion !== BOOTLIN_STABLE.gccVersion) {
-      problem(
-        "gccVersion",
-        `the Bootlin stable toolchain is gcc ${BOOTLIN_STABLE.gccVersion}, not ${config.gccVersion}`,
-        `remove br-criu:gccVersion or use toolchain: buildroot`,
-      );
-    }
-    // Buildroot offers the armv7-eabihf Bootlin toolchain only for ARMv7-A with
-    // EABIhf, or ARMv8-A in 32-bit mode.
-    if (
-      arch.name === "arm" &&
-      !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")
-    ) {
-      problem(
-        "toolchain",
-        `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`,
-        "use toolchain: buildroot",
-      );
-    }
-  } else {
-    if (!BUILDROOT_GCC_VERSIONS.includes(config.gccVersion)) {
-      const tooOld = !atLeast(config.gccVersion, MIN_GCC);
-      problem(
-        "gccVersion",
-        tooOld
-          ? `gcc ${config.gccVersion} is older than ${MIN_GCC}, which CRIU needs`
-          : `Buildroot ${config.buildrootVersion} cannot build gcc ${config.gccVersion}`,
-        `use one of: ${BUILDROOT_GCC_VERSIONS.join(", ")}`,
-      );
-    }
-  }
+  if (config.toolchain === "bootlin") checkBootlinToolchain(config, arch, cpu, arm, problem);
+  else checkBuildrootGcc(config, problem);
   const bootlin = config.toolchain === "bootlin";
   return {
     kind: config.toolchain,
