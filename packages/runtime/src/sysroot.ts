@@ -109,6 +109,34 @@ function addMergedUsrLinks(root: string): void {
   }
 }
 
+/** What apt-cache follows: hard dependencies only, recursively. */
+const HARD_DEPENDENCIES_ONLY = [
+  "--recurse",
+  "--no-recommends",
+  "--no-suggests",
+  "--no-conflicts",
+  "--no-breaks",
+  "--no-replaces",
+  "--no-enhances",
+  "--no-pre-depends",
+];
+
+/** The packages `rootPackages` of `debian` need, recursively, as "name:arch" (those `include` accepts). */
+function dependencyClosure(apt: AptConfig, debian: string, rootPackages: readonly string[], include: RegExp): string[] {
+  const foreign = runCommand("dpkg", ["--print-foreign-architectures"]).split("\n");
+  if (apt.options.length === 0 && debian !== apt.nativeArch && !foreign.includes(debian)) {
+    throw new Error(
+      `Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`,
+    );
+  }
+  const roots = rootPackages.map((name) => `${name}:${debian}`);
+  // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
+  return runCommand("apt-cache", [...apt.options, "depends", ...HARD_DEPENDENCIES_ONLY, ...roots])
+    .split("\n")
+    .map((line) => (debian === apt.nativeArch && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
+    .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
+}
+
 export interface UnpackOptions {
   /** Which packages of the dependency closure to take (by "name:arch"); all by default. */
   readonly include?: RegExp;
@@ -133,34 +161,7 @@ export function unpackDebianPackages(
 ): string {
   const debian = debianArch(arch).debianArch;
   const apt = options.apt ?? machineApt();
-  if (
-    apt.options.length === 0 &&
-    debian !== apt.nativeArch &&
-    !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)
-  ) {
-    throw new Error(
-      `Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`,
-    );
-  }
-  const include = options.include ?? /./;
-  const roots = rootPackages.map((name) => `${name}:${debian}`);
-  // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
-  const closure = runCommand("apt-cache", [
-    ...apt.options,
-    "depends",
-    "--recurse",
-    "--no-recommends",
-    "--no-suggests",
-    "--no-conflicts",
-    "--no-breaks",
-    "--no-replaces",
-    "--no-enhances",
-    "--no-pre-depends",
-    ...roots,
-  ])
-    .split("\n")
-    .map((line) => (debian === apt.nativeArch && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
-    .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
+  const closure = dependencyClosure(apt, debian, rootPackages, options.include ?? /./);
   const packages = [...new Set(closure)].sort();
   const uris = runCommand("apt-get", [...apt.options, "download", "--print-uris", ...packages])
     .trim()
