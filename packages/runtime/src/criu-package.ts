@@ -118,25 +118,22 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     );
   const tarball = ensureCriuTarball(cache);
   const sysroot = unpackDebianPackages(arch, CRIU_BUILD_PACKAGES, cache);
-  const compiler = `${debian.triplet}-gcc`;
-  const compilerVersion = runCommand(compiler, ["--version"]).split("\n")[0]!;
+  const compilerVersion = runCommand(`${debian.triplet}-gcc`, ["--version"]).split("\n")[0]!;
   const flags = cpuFlags(board);
   const recipe = CRIU_MAKE_RECIPE;
   const critVariables: MakeVariable[] = board.config.criuCrit ? [] : [recipe.withoutCrit];
   const gnutlsVariables: MakeVariable[] = board.config.criuGnutls ? [] : [recipe.withoutGnutls];
   const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
-  const key = sha256(
-    JSON.stringify({
-      tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256,
-      recipe,
-      critVariables,
-      gnutlsVariables,
-      makeVars: board.criu.makeVars,
-      flags,
-      sysroot,
-      compilerVersion,
-    }),
-  ).slice(0, 24);
+  const inputs = {
+    recipe,
+    critVariables,
+    gnutlsVariables,
+    makeVars: board.criu.makeVars,
+    flags,
+    sysroot,
+    compilerVersion,
+  };
+  const key = buildKey(inputs);
   const dir = join(cache, "criu-build", `${arch}-${key}`);
   const started = Date.now();
   const commands: string[] = [];
@@ -156,13 +153,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     ];
     const step = (command: string, args: readonly string[]) => {
       commands.push([command, ...args].join(" "));
-      try {
-        runCommand(command, args, { cwd: source, env });
-      } catch (error) {
-        const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-        const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
-        throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
-      }
+      runBuildStep(arch, command, args, { cwd: source, env });
     };
     for (const words of recipe.preBuild) {
       const [command, ...args] = words.map((word) => substituteBuildrootVariables(word, variables));
@@ -177,6 +168,35 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   // A cached build reports how long it took when it was built (the record's first line).
   const seconds = Number(/^seconds=([\d.]+)$/m.exec(cached.record)?.[1] ?? 0);
   return { staging: join(dir, "staging"), sysroot, cached: !cached.filled, seconds, commands };
+}
+
+/** The cache key of a build: the tarball's hash and everything the build is made from (the order of the keys is part of it). */
+function buildKey(inputs: {
+  recipe: unknown;
+  critVariables: unknown;
+  gnutlsVariables: unknown;
+  makeVars: unknown;
+  flags: unknown;
+  sysroot: string;
+  compilerVersion: string;
+}): string {
+  return sha256(JSON.stringify({ tarball: CRIU_RELEASES[CRIU_VERSION]!.sha256, ...inputs })).slice(0, 24);
+}
+
+/** One command of the build; a failure names the command and shows the end of its output. */
+function runBuildStep(
+  arch: string,
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): void {
+  try {
+    runCommand(command, args, options);
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
+    throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
+  }
 }
 
 /**
