@@ -64,6 +64,27 @@ export function minimalBootFragment(board: ResolvedBoard): Fragment {
   };
 }
 
+/** Every requested option must be in the kernel the test boots: a lost one fails, with its unmet dependency. */
+function assertKeepsRequested(
+  stack: string,
+  board: ResolvedBoard,
+  fragments: readonly Fragment[],
+  configText: string,
+  sourceDir: string,
+): void {
+  const karch = board.arch.kernelArch;
+  const analysis = analyzeConfig(
+    requestedOptions(board, fragments),
+    parseConfig(configText),
+    kconfigTreeFor(sourceDir, karch),
+    karch,
+  );
+  const lost = [...analysis.dropped, ...analysis.changed].map(
+    (f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`,
+  );
+  if (lost.length > 0) throw new Error(`test kernel for ${stack} loses requested options:\n  ${lost.join("\n  ")}`);
+}
+
 export async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
   const { board } = options;
   const karch = board.arch.kernelArch;
@@ -87,18 +108,7 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   const cross = { crossCompile: true };
   const configText = await configureKernel(options.source.dir, outDir, karch, "tinyconfig", fragments, cross);
 
-  // Every requested option must be in the kernel the test boots.
-  const analysis = analyzeConfig(
-    requestedOptions(board, fragments),
-    parseConfig(configText),
-    kconfigTreeFor(options.source.dir, karch),
-    karch,
-  );
-  const lost = [...analysis.dropped, ...analysis.changed].map(
-    (f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`,
-  );
-  if (lost.length > 0)
-    throw new Error(`test kernel for ${options.stack} loses requested options:\n  ${lost.join("\n  ")}`);
+  assertKeepsRequested(options.stack, board, fragments, configText, options.source.dir);
 
   // The device tree is part of what boots: its source name joins the cache key.
   const dts = board.kernel.dts;
