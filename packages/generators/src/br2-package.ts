@@ -145,32 +145,28 @@ function recipeCommand(words: readonly string[]): string[] {
   ];
 }
 
-export function renderPackageMk(): string {
-  const recipe = CRIU_MAKE_RECIPE;
-  const release = CRIU_RELEASES[CRIU_VERSION]!;
-  const archLines: string[] = [];
-  SUPPORTED_ARCHES.forEach((name, index) => {
+/** A make list continued over lines, one item per line. */
+const continued = (items: readonly string[]) => items.map((item, i) => `\t${item}${i < items.length - 1 ? " \\" : ""}`);
+
+/** CRIU's ARCH for each Buildroot architecture, and SUBARCH for each ARM ISA. */
+function archMakeLines(): string[] {
+  const archLines = SUPPORTED_ARCHES.flatMap((name, index) => {
     const arch = ARCHES[name];
     const test = arch.buildrootSymbols.map((s) => `$(${s})`).join("");
     const expected = arch.buildrootSymbols.map(() => "y").join("");
-    archLines.push(
-      `${index === 0 ? "ifeq" : "else ifeq"} (${test},${expected})`,
-      `${VAR}_MAKE_ENV += ARCH=${arch.criuArch}`,
-    );
+    return [`${index === 0 ? "ifeq" : "else ifeq"} (${test},${expected})`, `${VAR}_MAKE_ENV += ARCH=${arch.criuArch}`];
   });
-  archLines.push("endif");
-  const subarchLines: string[] = [];
-  armIsas().forEach((isa, index) => {
-    subarchLines.push(
-      `${index === 0 ? "ifeq" : "else ifeq"} ($(${ARM_ISA_BUILDROOT_SYMBOL[isa]}),y)`,
-      `${VAR}_MAKE_ENV += SUBARCH=${ARM_SUBARCH[isa]}`,
-    );
-  });
-  subarchLines.push("endif");
-  const continued = (items: readonly string[]) =>
-    items.map((item, i) => `\t${item}${i < items.length - 1 ? " \\" : ""}`);
+  const subarchLines = armIsas().flatMap((isa, index) => [
+    `${index === 0 ? "ifeq" : "else ifeq"} ($(${ARM_ISA_BUILDROOT_SYMBOL[isa]}),y)`,
+    `${VAR}_MAKE_ENV += SUBARCH=${ARM_SUBARCH[isa]}`,
+  ]);
+  return [...archLines, "endif", "", ...subarchLines, "endif"];
+}
 
-  const lines = [
+/** The header, the release and where it comes from, its licence and dependencies. */
+function mkReleaseLines(): string[] {
+  const release = CRIU_RELEASES[CRIU_VERSION]!;
+  return [
     "################################################################################",
     "#",
     `# ${CRIU_PACKAGE_NAME}`,
@@ -191,16 +187,20 @@ export function renderPackageMk(): string {
     `${VAR}_LICENSE_FILES = COPYING images/LICENSE`,
     `${VAR}_DEPENDENCIES = \\`,
     ...continued([...criuHostDependencies, ...criuPackageDependencies].sort()),
-    "",
+  ];
+}
+
+/** The make environment and options of CRIU_MAKE_RECIPE, and the sub-options' additions. */
+function mkMakeLines(): string[] {
+  const recipe = CRIU_MAKE_RECIPE;
+  return [
     "# CRIU's own names for the target architecture (br-criu model, arch.ts).",
     "# CRIU's makefiles set CC from CROSS_COMPILE; WERROR=0 keeps a newer gcc's",
     "# warnings from stopping a release build.",
     `${VAR}_MAKE_ENV = \\`,
     ...continued(["$(TARGET_MAKE_ENV)", "$(TARGET_CONFIGURE_OPTS)", ...recipe.environment.map(assignment)]),
     "",
-    ...archLines,
-    "",
-    ...subarchLines,
+    ...archMakeLines(),
     "",
     "# LIBDIR: CRIU would pick the build host's multiarch directory.",
     "# GOOGLE_INCLUDE: host-protobuf's descriptor.proto (see the pre-build hook).",
@@ -230,13 +230,18 @@ export function renderPackageMk(): string {
     `ifeq ($(${CRIU_PACKAGE_SYMBOL}_NFTABLES),y)`,
     `${VAR}_DEPENDENCIES += nftables`,
     "endif",
-    "",
+  ];
+}
+
+/** The pre-build hook, build and install commands, and the kernel fixups. */
+function mkCommandLines(): string[] {
+  return [
     "# CRIU's rule for images/google/protobuf/descriptor.pb-c.c runs protoc with",
     "# --proto_path=/usr/include, the build machine's: it fails without host",
     '# protobuf headers, and as "shadowed" with a copy under images/. Generating',
     "# the file from host-protobuf's copy first leaves that rule nothing to do.",
     `define ${VAR}_GENERATE_DESCRIPTOR`,
-    ...recipe.preBuild.flatMap(recipeCommand),
+    ...CRIU_MAKE_RECIPE.preBuild.flatMap(recipeCommand),
     "endef",
     `${VAR}_PRE_BUILD_HOOKS += ${VAR}_GENERATE_DESCRIPTOR`,
     "",
@@ -255,9 +260,11 @@ export function renderPackageMk(): string {
     ...[...criuRequiredOptions].sort((a, b) => compareSymbols(a.symbol, b.symbol)).map((o) => `\t${kconfigFixup(o)}`),
     ...archFixups(),
     "endef",
-    "",
-    "$(eval $(generic-package))",
   ];
+}
+
+export function renderPackageMk(): string {
+  const lines = [...mkReleaseLines(), "", ...mkMakeLines(), "", ...mkCommandLines(), "", "$(eval $(generic-package))"];
   return `${lines.join("\n")}\n`;
 }
 
