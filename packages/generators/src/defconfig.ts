@@ -32,12 +32,12 @@ export function packageSymbol(name: string): string {
   return `BR2_PACKAGE_${name.toUpperCase().replace(/[-.]/g, "_")}`;
 }
 
-export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[] {
-  const entries: DefconfigEntry[] = [];
-  let section: DefconfigSection = "Architecture";
-  const add = (symbol: string, value: KconfigValue, reason: string) => entries.push({ section, symbol, value, reason });
-  const { arch, cpu, config, toolchain } = board;
+/** Adds an entry of the section being written, with its reason. */
+type AddEntry = (symbol: string, value: KconfigValue, reason: string) => void;
 
+/** The defconfig's "Architecture" section. */
+function architectureEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { arch, cpu } = board;
   for (const symbol of arch.buildrootSymbols)
     add(symbol, yes, `${arch.name} target (CRIU ARCH=${board.criu.makeVars["ARCH"]})`);
   if (cpu.buildrootSymbol) add(cpu.buildrootSymbol, yes, `CPU ${cpu.name}`);
@@ -49,8 +49,11 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     if (board.arm.neon) add("BR2_ARM_ENABLE_NEON", yes, `${cpu.name} has NEON`);
     add(board.arm.floatAbi === "eabihf" ? "BR2_ARM_EABIHF" : "BR2_ARM_EABI", yes, `${board.arm.floatAbi} ABI`);
   }
+}
 
-  section = "Toolchain";
+/** The defconfig's "Toolchain" section. */
+function toolchainEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { arch, toolchain } = board;
   if (toolchain.kind === "bootlin") {
     add("BR2_TOOLCHAIN_EXTERNAL", yes, "prebuilt external toolchain: no compiler build");
     add("BR2_TOOLCHAIN_EXTERNAL_BOOTLIN", yes, "Bootlin toolchains (glibc, C++, threads, wchar, gcc 14, headers 5.4)");
@@ -64,8 +67,11 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     const series = kernelSeries(board.kernel.version).replace(".", "_");
     add(`BR2_PACKAGE_HOST_LINUX_HEADERS_CUSTOM_${series}`, yes, "declares the series of those headers");
   }
+}
 
-  section = "System";
+/** The defconfig's "System" section. */
+function systemEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { arch, config } = board;
   add("BR2_TARGET_GENERIC_HOSTNAME", text(config.hostname), "host name of the target");
   add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
   add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
@@ -81,8 +87,11 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     "puts start-qemu.sh next to the images",
   );
   add("BR2_ROOTFS_POST_SCRIPT_ARGS", text(config.board), "tells post-image.sh which board it runs for");
+}
 
-  section = "Kernel";
+/** The defconfig's "Kernel" section. */
+function kernelEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { arch, config } = board;
   add("BR2_LINUX_KERNEL", yes, "build the kernel CRIU is configured for");
   add("BR2_LINUX_KERNEL_CUSTOM_VERSION", yes, "pinned kernel.org release");
   add(
@@ -118,8 +127,11 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     add("BR2_TARGET_OPENSBI", yes, "SBI firmware that starts the kernel on riscv virt");
     add("BR2_TARGET_OPENSBI_PLAT", text("generic"), "OpenSBI's generic platform covers QEMU virt");
   }
+}
 
-  section = "Filesystem images";
+/** The defconfig's "Filesystem images" section. */
+function imageEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { config } = board;
   add("BR2_TARGET_ROOTFS_TAR", no, "only the image formats the stack asks for");
   if (config.rootfsFormats.includes("ext4")) {
     add("BR2_TARGET_ROOTFS_EXT2", yes, "ext root filesystem image");
@@ -127,8 +139,11 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     add("BR2_TARGET_ROOTFS_EXT2_SIZE", text(config.rootfsSize), "room for CRIU image directories");
   }
   if (config.rootfsFormats.includes("cpio")) add("BR2_TARGET_ROOTFS_CPIO", yes, "initramfs image");
+}
 
-  section = "Packages";
+/** The defconfig's "Packages" section. */
+function packageEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { config } = board;
   if (board.criu.enabled) {
     add(CRIU_PACKAGE_SYMBOL, yes, `CRIU ${board.criu.version} from the br-criu BR2_EXTERNAL tree`);
     const criuOption = (suffix: string, on: boolean, reason: string) =>
@@ -140,13 +155,30 @@ export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[
     criuOption("NFTABLES", config.criuNftables, "nftables network locking");
   }
   for (const name of [...config.rootfsPackages].sort()) add(packageSymbol(name), yes, "extra package of the stack");
+}
 
-  section = "Build";
+/** The defconfig's "Build" section. */
+function buildEntries(board: ResolvedBoard, add: AddEntry): void {
+  const { config } = board;
   add("BR2_REPRODUCIBLE", config.reproducible ? yes : no, "bit-identical images from identical inputs");
   add("BR2_DOWNLOAD_FORCE_CHECK_HASHES", yes, "every download is checked against a recorded hash");
   add("BR2_GLOBAL_PATCH_DIR", text(externalPath("patches")), "hash files for the pinned kernel release");
   add("BR2_CCACHE", config.ccache ? yes : no, "compiler cache shared by all stacks");
+}
 
+export function buildrootDefconfigEntries(board: ResolvedBoard): DefconfigEntry[] {
+  const entries: DefconfigEntry[] = [];
+  const sections: [DefconfigSection, (board: ResolvedBoard, add: AddEntry) => void][] = [
+    ["Architecture", architectureEntries],
+    ["Toolchain", toolchainEntries],
+    ["System", systemEntries],
+    ["Kernel", kernelEntries],
+    ["Filesystem images", imageEntries],
+    ["Packages", packageEntries],
+    ["Build", buildEntries],
+  ];
+  for (const [section, fill] of sections)
+    fill(board, (symbol, value, reason) => entries.push({ section, symbol, value, reason }));
   return sortWithinSections(entries);
 }
 
