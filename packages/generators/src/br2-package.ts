@@ -14,11 +14,13 @@ import {
   criuArchRequirements,
   criuHostDependencies,
   criuPackageDependencies,
+  CRIU_SUB_OPTIONS,
   criuArchRequiredOptions,
   criuRequiredOptions,
   criuToolchainRequirements,
   type ArchName,
   type ArmIsa,
+  type CriuSubOption,
   type KernelOptionSpec,
 } from "@br-criu/model";
 import { compareSymbols } from "@br-criu/kconfig";
@@ -67,6 +69,18 @@ export function archSupportConditions(): { condition: string; comment: string }[
   });
 }
 
+/** One sub-option's Config.in entry, and the blank line after it. */
+function subOptionEntry(option: CriuSubOption): string[] {
+  return [
+    `config ${CRIU_PACKAGE_SYMBOL}_${option.suffix}`,
+    `\tbool "${option.prompt}"`,
+    ...(option.dependsOn ? [`\tdepends on ${option.dependsOn}`] : []),
+    ...option.selects.map((symbol) => `\tselect ${symbol}`),
+    ...helpText([option.help]),
+    "",
+  ];
+}
+
 export function renderPackageConfigIn(): string {
   const sym = CRIU_PACKAGE_SYMBOL;
   const toolchainWords = criuToolchainRequirements.map((r) => r.short!).join(", ");
@@ -96,30 +110,7 @@ export function renderPackageConfigIn(): string {
     "",
     `if ${sym}`,
     "",
-    `config ${sym}_CRIT`,
-    '\tbool "crit and pycriu"',
-    "\tdepends on BR2_PACKAGE_PYTHON3",
-    "\tselect BR2_PACKAGE_PYTHON_PROTOBUF",
-    ...helpText(["Install crit, the CRIU image tool, and the pycriu Python module."]),
-    "",
-    `config ${sym}_GNUTLS`,
-    '\tbool "page server TLS (gnutls)"',
-    "\tselect BR2_PACKAGE_GNUTLS",
-    ...helpText(["Encrypt page server connections (criu --tls)."]),
-    "",
-    `config ${sym}_LIBBSD`,
-    '\tbool "process titles (libbsd)"',
-    "\tdepends on BR2_PACKAGE_LIBBSD_ARCH_SUPPORTS",
-    "\tselect BR2_PACKAGE_LIBBSD",
-    ...helpText(["Restore process titles set with setproctitle()."]),
-    "",
-    `config ${sym}_NFTABLES`,
-    '\tbool "nftables network locking"',
-    "\tselect BR2_PACKAGE_NFTABLES",
-    ...helpText([
-      "Lock the network with nftables during dump (criu --network-lock nftables). The kernel needs NF_TABLES and NF_TABLES_INET.",
-    ]),
-    "",
+    ...CRIU_SUB_OPTIONS.flatMap(subOptionEntry),
     "endif",
     "",
     `comment "${CRIU_PACKAGE_NAME} needs a toolchain w/ ${toolchainWords}"`,

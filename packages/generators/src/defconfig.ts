@@ -3,7 +3,7 @@
  * in sections. Symbol facts are those of Buildroot 2026.02.
  */
 import { compareSymbols, no, text, yes, type KconfigValue } from "@br-criu/kconfig";
-import { ARM_FPUS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
+import { ARM_FPUS, CRIU_SUB_OPTIONS, kernelSeries, type ResolvedBoard } from "@br-criu/model";
 import { COMMON_OVERLAY, CRIU_PACKAGE_SYMBOL, externalPath, kernelFragmentPath } from "./layout";
 
 export const DEFCONFIG_SECTIONS = [
@@ -146,13 +146,9 @@ function packageEntries(board: ResolvedBoard, add: AddEntry): void {
   const { config } = board;
   if (board.criu.enabled) {
     add(CRIU_PACKAGE_SYMBOL, yes, `CRIU ${board.criu.version} from the br-criu BR2_EXTERNAL tree`);
-    const criuOption = (suffix: string, on: boolean, reason: string) =>
-      add(`${CRIU_PACKAGE_SYMBOL}_${suffix}`, on ? yes : no, reason);
     if (config.criuCrit) add("BR2_PACKAGE_PYTHON3", yes, "crit and pycriu run on the target's python3");
-    criuOption("CRIT", config.criuCrit, "crit and pycriu (python3)");
-    criuOption("GNUTLS", config.criuGnutls, "TLS for the page server");
-    criuOption("LIBBSD", config.criuLibbsd, "process titles of restored tasks");
-    criuOption("NFTABLES", config.criuNftables, "nftables network locking");
+    for (const option of CRIU_SUB_OPTIONS)
+      add(`${CRIU_PACKAGE_SYMBOL}_${option.suffix}`, config[option.stackKey] ? yes : no, option.reason);
   }
   for (const name of [...config.rootfsPackages].sort()) add(packageSymbol(name), yes, "extra package of the stack");
 }

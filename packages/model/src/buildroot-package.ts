@@ -63,3 +63,60 @@ export const criuHostDependencies: readonly string[] = [
   "host-protobuf-c",
   "host-python3",
 ];
+
+/**
+ * The package's sub-options: the Config.in entries and the defconfig lines
+ * of a stack are generated from this one table (the .mk adds each one's
+ * dependencies and make variables).
+ */
+export interface CriuSubOption {
+  /** Suffix of the Buildroot symbol (BR2_PACKAGE_CHECKPOINT_RESTORE_<suffix>). */
+  readonly suffix: string;
+  /** The stack key that turns it on. */
+  readonly stackKey: "criuCrit" | "criuGnutls" | "criuLibbsd" | "criuNftables";
+  /** Its prompt in menuconfig. */
+  readonly prompt: string;
+  readonly dependsOn?: string;
+  /** Buildroot symbols it selects. */
+  readonly selects: readonly string[];
+  readonly help: string;
+  /** Why a stack's defconfig sets it (the defconfig's comment). */
+  readonly reason: string;
+}
+
+export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
+  {
+    suffix: "CRIT",
+    stackKey: "criuCrit",
+    prompt: "crit and pycriu",
+    dependsOn: "BR2_PACKAGE_PYTHON3",
+    selects: ["BR2_PACKAGE_PYTHON_PROTOBUF"],
+    help: "Install crit, the CRIU image tool, and the pycriu Python module.",
+    reason: "crit and pycriu (python3)",
+  },
+  {
+    suffix: "GNUTLS",
+    stackKey: "criuGnutls",
+    prompt: "page server TLS (gnutls)",
+    selects: ["BR2_PACKAGE_GNUTLS"],
+    help: "Encrypt page server connections (criu --tls).",
+    reason: "TLS for the page server",
+  },
+  {
+    suffix: "LIBBSD",
+    stackKey: "criuLibbsd",
+    prompt: "process titles (libbsd)",
+    dependsOn: "BR2_PACKAGE_LIBBSD_ARCH_SUPPORTS",
+    selects: ["BR2_PACKAGE_LIBBSD"],
+    help: "Restore process titles set with setproctitle().",
+    reason: "process titles of restored tasks",
+  },
+  {
+    suffix: "NFTABLES",
+    stackKey: "criuNftables",
+    prompt: "nftables network locking",
+    selects: ["BR2_PACKAGE_NFTABLES"],
+    help: "Lock the network with nftables during dump (criu --network-lock nftables). The kernel needs NF_TABLES and NF_TABLES_INET.",
+    reason: "nftables network locking",
+  },
+];
