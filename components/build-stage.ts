@@ -71,6 +71,6 @@ export class BuildStage extends pulumi.ComponentResource {
     });
     this.id = this.command.id;
     this.stdout = this.command.stdout;
-    this.registerOutputs({ id: this.id });
+    this.registerOutputs({ id: this.id, stdout: this.stdout });
   }
 }
