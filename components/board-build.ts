@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import type { FeatureStatus, ResolvedBoard } from "@br-criu/model";
+import { featureState, type FeatureStatus, type ResolvedBoard } from "@br-criu/model";
 import { defconfigFile } from "@br-criu/generators";
 import {
   configCommands,
@@ -185,10 +185,5 @@ function buildEnvTag(repoRoot: string): string {
 
 /** The CRIU feature matrix as a stack output: feature -> state. */
 export function featureMatrixOutput(features: readonly FeatureStatus[]): Record<string, string> {
-  return Object.fromEntries(
-    features.map((f) => [
-      f.name,
-      f.enabled ? "enabled" : f.available ? (f.wanted ? "wanted" : "available") : `impossible: ${f.reason}`,
-    ]),
-  );
+  return Object.fromEntries(features.map((f) => [f.name, featureState(f)]));
 }

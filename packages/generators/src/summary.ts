@@ -1,11 +1,11 @@
 /** The readable plan of one board, as printed by `br-criu plan`. */
-import type { ResolvedBoard } from "@br-criu/model";
+import { featureState, type ResolvedBoard } from "@br-criu/model";
 
 export function featureMatrix(board: ResolvedBoard): string[] {
   const width = Math.max(...board.features.map((f) => f.name.length));
   return board.features.map((f) => {
     const wanted = f.wanted ? "wanted" : "-     ";
-    const state = f.enabled ? "enabled" : f.available ? "available" : `impossible: ${f.reason}`;
+    const state = featureState(f);
     return `  ${f.name.padEnd(width)}  ${wanted}  ${state}`;
   });
 }

@@ -39,6 +39,17 @@ export type FeatureStatus = {
   readonly enabled: boolean;
 };
 
+/**
+ * A feature's state in one word, the same in `plan` and in the stack's
+ * criuFeatures output: enabled, impossible (with why), wanted while CRIU is
+ * disabled, or available.
+ */
+export function featureState(feature: FeatureStatus): string {
+  if (feature.enabled) return "enabled";
+  if (!feature.available) return `impossible: ${feature.reason}`;
+  return feature.wanted ? "wanted, CRIU disabled" : "available";
+}
+
 export type KernelOptionLevel = "required" | "feature" | "arch";
 
 export interface KernelOptionRequest {
