@@ -22,7 +22,6 @@ export class VerifyReproducible extends pulumi.ComponentResource {
 
   constructor(name: string, args: VerifyReproducibleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("br-criu:build:VerifyReproducible", name, {}, opts);
-    const second = { ...args, paths: { ...args.paths, output: args.secondOutput } };
     const check = (runner: Runner) =>
       reproducibilityCheck(
         runner,
@@ -33,7 +32,7 @@ export class VerifyReproducible extends pulumi.ComponentResource {
         "packages/build-env/stage.sh",
       );
     const command = runStage(this, `${name}-second-build`, "verify", {
-      ...second,
+      ...args,
       steps: (runner) => [...check(runner).create],
       deleteSteps: (runner) => [...check(runner).delete],
       triggers: args.upstream.map((r) => pulumi.output(r).id),

@@ -5,11 +5,11 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { removeContainerCommand, type InputMap, type Runner, type StagePaths } from "@br-criu/planner";
+import { removeContainerCommand, type InputMap, type Runner } from "@br-criu/planner";
 
 export interface StageCommandArgs {
   readonly runner: pulumi.Input<Runner>;
-  readonly paths: StagePaths;
+  /** Stack name: the delete step removes this stack's left-over containers. */
   readonly stack: string;
   /** Repository root: checks run `br-criu` from here. */
   readonly repoRoot: string;

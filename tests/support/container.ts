@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chownSync, lstatSync, mkdtempSync, readdirSync } from "node:fs";
+import { chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheDirectory, cacheRoot } from "@br-criu/kernel";
@@ -39,8 +39,6 @@ export function requireDocker(): void {
 export interface Timed<T> {
   readonly value: T;
   readonly seconds: number;
-  /** False when a cache had it. */
-  readonly built: boolean;
 }
 
 /**
@@ -49,7 +47,7 @@ export interface Timed<T> {
  * <cache>/docker-base/<hash>/ so that an engine with empty storage imports it
  * again instead of running debootstrap.
  */
-export function ensureBaseImage(): Timed<string> {
+export function ensureBaseImage(): Timed<string> & { /** False when the engine had it. */ readonly built: boolean } {
   const debootstrapVersion = run("dpkg-query", ["-W", "-f=${Version}", "debootstrap"]);
   const script = join(REPO_ROOT, "packages/build-env/debootstrap-base.sh");
   const inputs = {
@@ -58,9 +56,7 @@ export function ensureBaseImage(): Timed<string> {
     mirror: TEST_MIRROR,
     debootstrapVersion,
     arch: run("dpkg", ["--print-architecture"]).trim(),
-    script: createHash("sha256")
-      .update(run("cat", [script]))
-      .digest("hex"),
+    script: createHash("sha256").update(readFileSync(script)).digest("hex"),
   };
   const hash = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
   const tag = `br-criu-test-base:${hash}`;
@@ -101,7 +97,7 @@ export function buildEnvironmentImage(
   );
   if (result.status !== 0)
     throw new Error(`docker build of ${contextDir} failed:\n${result.stderr.trim().split("\n").slice(-20).join("\n")}`);
-  return { value: tag, seconds: (Date.now() - started) / 1000, built: true };
+  return { value: tag, seconds: (Date.now() - started) / 1000 };
 }
 
 export interface InvokingUser {

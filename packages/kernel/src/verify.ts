@@ -109,11 +109,11 @@ export async function kernelMake(
  * compiler); test kernels are configured and built with it, so that the
  * compiler-dependent options the check sees are those of the build.
  */
-export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; debianPackage: string; nodeArch: string }>> = {
-  arm64: { prefix: "aarch64-linux-gnu-", debianPackage: "gcc-aarch64-linux-gnu", nodeArch: "arm64" },
-  arm: { prefix: "arm-linux-gnueabihf-", debianPackage: "gcc-arm-linux-gnueabihf", nodeArch: "arm" },
-  powerpc: { prefix: "powerpc64le-linux-gnu-", debianPackage: "gcc-powerpc64le-linux-gnu", nodeArch: "ppc64" },
-  riscv: { prefix: "riscv64-linux-gnu-", debianPackage: "gcc-riscv64-linux-gnu", nodeArch: "riscv64" },
+export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; nodeArch: string }>> = {
+  arm64: { prefix: "aarch64-linux-gnu-", nodeArch: "arm64" },
+  arm: { prefix: "arm-linux-gnueabihf-", nodeArch: "arm" },
+  powerpc: { prefix: "powerpc64le-linux-gnu-", nodeArch: "ppc64" },
+  riscv: { prefix: "riscv64-linux-gnu-", nodeArch: "riscv64" },
 };
 
 function crossCompileEnv(karch: string): Record<string, string> {

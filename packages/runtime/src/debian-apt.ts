@@ -38,7 +38,7 @@ export function unstableApt(cache: string, debianArch?: string): AptConfig {
   const lines = [`deb-src [${mirror}`, ...(debianArch ? [`deb [arch=${debianArch} ${mirror}`] : [])];
   writeFileSync(join(dir, `sources-${name}.list`), `${lines.join("\n")}\n`);
   writeFileSync(join(dir, "status"), "");
-  const nativeArch = debianArch ?? runCommand("dpkg", ["--print-architecture"]).trim();
+  const nativeArch = debianArch ?? machineApt().nativeArch;
   const options = [
     ["Dir::Etc::sourcelist", join(dir, `sources-${name}.list`)],
     ["Dir::Etc::sourceparts", "-"],

@@ -61,13 +61,21 @@ export function resolveInSysroot(sysroot: string, path: string): string {
  * with qemu-user.
  */
 export function ensureDebianSysroot(arch: string, cache: string): Sysroot {
+  // boot-test asks twice (busybox, and riscv64's criu): the closure and the
+  // .deb URIs need not be resolved again within one process.
+  const known = testSystems.get(`${arch}\0${cache}`);
+  if (known) return known;
   // Only libraries join criu and busybox: the test system needs no tools or interpreters.
   const include = /^(lib|criu|busybox)/;
   // Bookworm has no riscv64: its test system comes from Debian unstable.
   const apt = arch === "riscv64" ? unstableApt(cache, debianArch(arch).debianArch) : undefined;
   const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, { include, ...(apt ? { apt } : {}) });
-  return { dir: root, emulator: [debianArch(arch).qemuUser, "-L", root] };
+  const sysroot = { dir: root, emulator: [debianArch(arch).qemuUser, "-L", root] };
+  testSystems.set(`${arch}\0${cache}`, sysroot);
+  return sysroot;
 }
+
+const testSystems = new Map<string, Sysroot>();
 
 function debianArch(arch: string): (typeof DEBIAN_ARCHES)[string] {
   const known = DEBIAN_ARCHES[arch];
@@ -123,8 +131,8 @@ const HARD_DEPENDENCIES_ONLY = [
 
 /** The packages `rootPackages` of `debian` need, recursively, as "name:arch" (those `include` accepts). */
 function dependencyClosure(apt: AptConfig, debian: string, rootPackages: readonly string[], include: RegExp): string[] {
-  const foreign = runCommand("dpkg", ["--print-foreign-architectures"]).split("\n");
-  if (apt.options.length === 0 && debian !== apt.nativeArch && !foreign.includes(debian)) {
+  const machineForeign = apt.options.length === 0 && debian !== apt.nativeArch;
+  if (machineForeign && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
     throw new Error(
       `Debian's ${debian} packages are not available: run (as root) dpkg --add-architecture ${debian} && apt-get update`,
     );
