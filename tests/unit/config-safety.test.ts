@@ -300,6 +300,10 @@ test("br-criu:buildrootRepository takes a URL or a local mirror, never git's ext
     "buildrootRepository",
     /must start with https:\/\//,
   );
+  // A ':' would let the path pick its own mount point in docker's -v.
+  for (const path of ['"/srv/mirror:/br/dl"', '"file:///srv/mirror:/etc"']) {
+    await refused({ ...quoted, buildrootRepository: path }, "buildrootRepository", /must not contain ':'/);
+  }
   for (const ok of [
     "/srv/mirrors/buildroot.git",
     "file:///srv/buildroot",

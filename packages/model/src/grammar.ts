@@ -207,6 +207,11 @@ export const GIT_REPOSITORY: Grammar = {
       /^(https?:\/\/[A-Za-z0-9]|git:\/\/[A-Za-z0-9]|ssh:\/\/[A-Za-z0-9]|file:\/\/\/|\/)/.test(value)
         ? undefined
         : "must start with https://, http://, git://, ssh://, file:/// or /",
+    // docker mode mounts a local mirror with `-v <path>:/br/upstream:ro`, where a ':' would split the path.
+    (value) =>
+      /^(\/|file:\/\/\/)/.test(value) && value.replace(/^file:\/\//, "").includes(":")
+        ? "a local mirror's path must not contain ':' (docker mounts it as path:/br/upstream)"
+        : undefined,
     noDotDot,
   ],
 };
