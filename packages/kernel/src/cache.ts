@@ -1,8 +1,9 @@
 /**
- * Content-addressed cache directories, shared by the kernel source, Debian
- * sysroots and CRIU builds: a directory is filled in a staging directory
- * beside it, marked complete, then renamed into place, so an interrupted run
- * never leaves a half-written directory that a later run would use.
+ * Content-addressed cache directories, shared by the kernel source, test
+ * kernels, Debian sysroots, CRIU builds and the container tier's base image:
+ * a directory is filled in a staging directory beside it, marked complete,
+ * then renamed into place, so an interrupted run never leaves a half-written
+ * directory that a later run would use.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,26 +19,68 @@ export interface CacheDirectory {
   readonly record: string;
 }
 
+/** The cache's entry for `dir` when it is complete, else undefined. */
+function completed(dir: string): CacheDirectory | undefined {
+  const marker = join(dir, COMPLETE_MARKER);
+  return existsSync(marker) ? { dir, filled: false, record: readFileSync(marker, "utf8") } : undefined;
+}
+
+/** A fresh, empty staging directory beside `dir`, private to this process. */
+function freshStaging(dir: string): string {
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  return staging;
+}
+
+/** Marks `staging` complete and renames it to `dir`. */
+function commit(staging: string, dir: string, record: string): CacheDirectory {
+  writeFileSync(join(staging, COMPLETE_MARKER), record.endsWith("\n") ? record : `${record}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  renameSync(staging, dir);
+  return { dir, filled: true, record };
+}
+
 /**
  * The complete cache directory `dir`, filled on first use: `fill(staging)`
  * writes the contents into `staging` and returns a record (inputs, timings)
  * kept in the completion marker.
  */
 export function cacheDirectory(dir: string, fill: (staging: string) => string): CacheDirectory {
-  const marker = join(dir, COMPLETE_MARKER);
-  if (existsSync(marker)) return { dir, filled: false, record: readFileSync(marker, "utf8") };
-  const staging = `${dir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  const cached = completed(dir);
+  if (cached) return cached;
+  const staging = freshStaging(dir);
   try {
-    const record = fill(staging);
-    writeFileSync(join(staging, COMPLETE_MARKER), record.endsWith("\n") ? record : `${record}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dirname(dir), { recursive: true });
-    renameSync(staging, dir);
-    return { dir, filled: true, record };
+    return commit(staging, dir, fill(staging));
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** `cacheDirectory` for fills that wait on child processes (kernel builds). */
+export async function cacheDirectoryAsync(
+  dir: string,
+  fill: (staging: string) => Promise<string>,
+): Promise<CacheDirectory> {
+  const cached = completed(dir);
+  if (cached) return cached;
+  const staging = freshStaging(dir);
+  try {
+    return commit(staging, dir, await fill(staging));
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Marks `dir` complete when it was written whole before cache directories
+ * carried a marker and `isWhole(dir)` confirms it (its writer also renamed a
+ * staging directory into place, so only the marker is missing).
+ */
+export function adoptUnmarked(dir: string, isWhole: (dir: string) => boolean, record: string): void {
+  if (!existsSync(dir) || existsSync(join(dir, COMPLETE_MARKER)) || !isWhole(dir)) return;
+  writeFileSync(join(dir, COMPLETE_MARKER), `${record}\n`);
 }

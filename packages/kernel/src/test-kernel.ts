@@ -2,15 +2,17 @@
  * Test kernels: the "minimal CRIU kernel" profile of a board (tinyconfig,
  * the QEMU boot options, the board's CRIU options, extra fragments) built
  * from the cached kernel source. A kernel is cached by the hash of its
- * resolved .config and of the source tarball, outside the repository.
+ * resolved .config and of the source tarball, outside the repository, in a
+ * cache directory (built, then renamed into place with a completion marker).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
 import { minimalBootOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
+import { adoptUnmarked, cacheDirectoryAsync } from "./cache";
 import type { KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
@@ -85,6 +87,32 @@ function assertKeepsRequested(
   if (lost.length > 0) throw new Error(`test kernel for ${stack} loses requested options:\n  ${lost.join("\n  ")}`);
 }
 
+/**
+ * The O= tree of an earlier test kernel of the same stack and source, reused:
+ * kbuild rebuilds only what a changed option touches, so a second kernel with
+ * one option less (the negative runtime test) takes seconds to minutes, not a
+ * full build. The cache key stays the resolved .config.
+ */
+function reusableBuildTree(options: TestKernelOptions): string {
+  const outDir = join(options.workDir, `test-kernel-${options.stack}`);
+  const sourceRecord = join(outDir, ".br-criu-source");
+  if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir)
+    rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(sourceRecord, options.source.dir);
+  return outDir;
+}
+
+/** The cache key: the source tarball, the resolved .config and (it is part of what boots) the device tree's name. */
+function testKernelKey(tarballSha256: string, configText: string, dts: string | undefined): string {
+  return createHash("sha256")
+    .update(tarballSha256)
+    .update("\0")
+    .update(configText)
+    .update(dts ? `\0${dts}` : "")
+    .digest("hex");
+}
+
 export async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
   const { board } = options;
   const karch = board.arch.kernelArch;
@@ -95,50 +123,37 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
     { name: "linux-criu.fragment", content: renderKernelFragment(board, options.stack), origin: "model" },
     ...options.extraFragments,
   ];
-  // The O= tree of an earlier test kernel of the same stack and source is
-  // reused: kbuild rebuilds only what a changed option touches, so a second
-  // kernel with one option less (the negative runtime test) takes minutes, not
-  // a full build. The cache key stays the resolved .config.
-  const outDir = join(options.workDir, `test-kernel-${options.stack}`);
-  const sourceRecord = join(outDir, ".br-criu-source");
-  if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir)
-    rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(sourceRecord, options.source.dir);
+  const outDir = reusableBuildTree(options);
   const cross = { crossCompile: true };
   const configText = await configureKernel(options.source.dir, outDir, karch, "tinyconfig", fragments, cross);
 
   assertKeepsRequested(options.stack, board, fragments, configText, options.source.dir);
 
-  // The device tree is part of what boots: its source name joins the cache key.
   const dts = board.kernel.dts;
-  const key = createHash("sha256")
-    .update(options.source.tarballSha256)
-    .update("\0")
-    .update(configText)
-    .update(dts ? `\0${dts}` : "")
-    .digest("hex");
+  const key = testKernelKey(options.source.tarballSha256, configText, dts);
   const cacheDir = join(options.cache, "test-kernels", key.slice(0, 24));
-  const cachedImage = join(cacheDir, image.target);
   const dtbName = dts ? `${dts.split("/").pop()}.dtb` : undefined;
-  const result = {
-    image: cachedImage,
+  // Test kernels cached before they carried a completion marker: whole when their .config is this one.
+  adoptUnmarked(
+    cacheDir,
+    (dir) => existsSync(join(dir, image.target)) && readFileSync(join(dir, "config"), "utf8") === configText,
+    "buildSeconds=0\nadopted: written whole before cache entries carried a marker",
+  );
+  const started = Date.now();
+  const cached = await cacheDirectoryAsync(cacheDir, async (staging) => {
+    const targets = [image.target, ...(dts ? [`${dts}.dtb`] : [])];
+    await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, ...targets], cross);
+    if (dts && dtbName) copyFileSync(join(outDir, "arch", karch, "boot", "dts", `${dts}.dtb`), join(staging, dtbName));
+    copyFileSync(join(outDir, image.path), join(staging, image.target));
+    writeFileSync(join(staging, "config"), configText);
+    return `buildSeconds=${((Date.now() - started) / 1000).toFixed(1)}`;
+  });
+  return {
+    image: join(cacheDir, image.target),
     config: join(cacheDir, "config"),
     key,
     ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}),
+    built: cached.filled,
+    buildSeconds: cached.filled ? (Date.now() - started) / 1000 : 0,
   };
-  if (existsSync(cachedImage)) return { ...result, built: false, buildSeconds: 0 };
-
-  const started = Date.now();
-  const targets = [image.target, ...(dts ? [`${dts}.dtb`] : [])];
-  await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, ...targets], cross);
-  const staging = `${cacheDir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  if (dts && dtbName) copyFileSync(join(outDir, "arch", karch, "boot", "dts", `${dts}.dtb`), join(staging, dtbName));
-  copyFileSync(join(outDir, image.path), join(staging, image.target));
-  writeFileSync(join(staging, "config"), configText);
-  rmSync(cacheDir, { recursive: true, force: true });
-  renameSync(staging, cacheDir);
-  return { ...result, built: true, buildSeconds: (Date.now() - started) / 1000 };
 }
