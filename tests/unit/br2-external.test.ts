@@ -18,7 +18,13 @@ import {
   type KconfigTree,
   type SymbolLookup,
 } from "@br-criu/kconfig";
-import { ARM_ISA_BUILDROOT_SYMBOL, criuRequiredOptions, resolveBoard, type ResolvedBoard } from "@br-criu/model";
+import {
+  ARM_ISA_BUILDROOT_SYMBOL,
+  CRIU_SUB_OPTIONS,
+  criuRequiredOptions,
+  resolveBoard,
+  type ResolvedBoard,
+} from "@br-criu/model";
 import {
   CRIU_PACKAGE_NAME,
   CRIU_PACKAGE_SYMBOL,
@@ -151,6 +157,25 @@ test("the .mk enables every required kernel option and names CRIU's archive and 
   assert.doesNotMatch(mk, /_SITE_METHOD/);
   assert.match(mk, /install-criu install-lib install-compel/);
   assert.doesNotMatch(mk, /libaio/, "libaio is only for CRIU's test suite");
+});
+
+test("each sub-option's target packages are enabled by its Config.in entry and added by its .mk block", () => {
+  const configIn = read(`package/${CRIU_PACKAGE_NAME}/Config.in`);
+  const mk = read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.mk`);
+  for (const option of CRIU_SUB_OPTIONS) {
+    const symbol = `${CRIU_PACKAGE_SYMBOL}_${option.suffix}`;
+    const entry = configIn.slice(configIn.indexOf(`config ${symbol}\n`)).split("\n\n")[0]!;
+    const guaranteed = [...entry.matchAll(/^\t(?:select|depends on) (BR2_PACKAGE_[A-Z0-9_]+)$/gm)].map((m) => m[1]);
+    // Buildroot builds a target package in _DEPENDENCIES only if its symbol is on.
+    for (const name of option.packages.filter((p) => !p.startsWith("host-"))) {
+      const packageSymbol = `BR2_PACKAGE_${name.toUpperCase().replace(/-/g, "_")}`;
+      assert.ok(guaranteed.includes(packageSymbol), `${symbol} neither selects nor depends on ${packageSymbol}`);
+    }
+    const block = new RegExp(`^ifeq \\(\\$\\(${symbol}\\),y\\)\nCHECKPOINT_RESTORE_DEPENDENCIES \\+= (.+)$`, "m").exec(
+      mk,
+    );
+    assert.equal(block?.[1], option.packages.join(" "), `${symbol}'s block in the .mk`);
+  }
 });
 
 function hashes(path: string): Map<string, string> {

@@ -181,6 +181,24 @@ function mkReleaseLines(): string[] {
   ];
 }
 
+/** A sub-option's conditional block: its dependencies and install targets when on, its make variables when off. */
+function subOptionMakeBlock(option: CriuSubOption): string[] {
+  const make = CRIU_MAKE_RECIPE.subOptions[option.suffix];
+  const whenOn = [
+    `${VAR}_DEPENDENCIES += ${option.packages.join(" ")}`,
+    ...(make.installWhenOn.length > 0 ? [`${VAR}_INSTALL_TARGETS += ${make.installWhenOn.join(" ")}`] : []),
+  ];
+  const whenOff = make.variablesWhenOff.map((variable) => `${VAR}_MAKE_OPTS += ${assignment(variable)}`);
+  return [
+    ...make.comment.map((line) => `# ${line}`),
+    `ifeq ($(${CRIU_PACKAGE_SYMBOL}_${option.suffix}),y)`,
+    ...whenOn,
+    ...(whenOff.length > 0 ? ["else", ...whenOff] : []),
+    "endif",
+    "",
+  ];
+}
+
 /** The make environment and options of CRIU_MAKE_RECIPE, and the sub-options' additions. */
 function mkMakeLines(): string[] {
   const recipe = CRIU_MAKE_RECIPE;
@@ -200,27 +218,7 @@ function mkMakeLines(): string[] {
     "",
     `${VAR}_INSTALL_TARGETS = ${recipe.installTargets.join(" ")}`,
     "",
-    `ifeq ($(${CRIU_PACKAGE_SYMBOL}_CRIT),y)`,
-    `${VAR}_DEPENDENCIES += host-python-pip host-python-setuptools python3 python-protobuf`,
-    `${VAR}_INSTALL_TARGETS += ${recipe.critInstallTarget}`,
-    "else",
-    `${VAR}_MAKE_OPTS += ${assignment(recipe.withoutCrit)}`,
-    "endif",
-    "",
-    `ifeq ($(${CRIU_PACKAGE_SYMBOL}_GNUTLS),y)`,
-    `${VAR}_DEPENDENCIES += gnutls`,
-    "else",
-    `${VAR}_MAKE_OPTS += ${assignment(recipe.withoutGnutls)}`,
-    "endif",
-    "",
-    "# CRIU detects libbsd and libnftables by itself; these make them explicit.",
-    `ifeq ($(${CRIU_PACKAGE_SYMBOL}_LIBBSD),y)`,
-    `${VAR}_DEPENDENCIES += libbsd`,
-    "endif",
-    "",
-    `ifeq ($(${CRIU_PACKAGE_SYMBOL}_NFTABLES),y)`,
-    `${VAR}_DEPENDENCIES += nftables`,
-    "endif",
+    ...CRIU_SUB_OPTIONS.flatMap(subOptionMakeBlock).slice(0, -1),
   ];
 }
 

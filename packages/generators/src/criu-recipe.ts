@@ -6,20 +6,29 @@
  * the values a Debian build machine has. A wrong value here fails that tier.
  */
 
+import { CRIU_SUB_OPTIONS, type CriuSubOption, type CriuSubOptionSuffix } from "@br-criu/model";
+
 /** NAME=value, where value may refer to Buildroot's variables. */
 export type MakeVariable = readonly [name: string, value: string];
+
+/** A sub-option's share of the make command. */
+export interface SubOptionMake {
+  /** Install targets added when the sub-option is on. */
+  readonly installWhenOn: readonly string[];
+  /** Make variables added when it is off, because CRIU would otherwise pick the feature up by itself. */
+  readonly variablesWhenOff: readonly MakeVariable[];
+  /** Comment lines above its block in the .mk. */
+  readonly comment: readonly string[];
+}
 
 export interface CriuMakeRecipe {
   /** Make's environment, after Buildroot's $(TARGET_MAKE_ENV) $(TARGET_CONFIGURE_OPTS). */
   readonly environment: readonly MakeVariable[];
   /** Make's command line: these override the defaults CRIU's makefiles pick. */
   readonly options: readonly MakeVariable[];
-  /** Added without crit/pycriu: CRIU would otherwise pip-install them. */
-  readonly withoutCrit: MakeVariable;
-  /** Added without gnutls: CRIU would otherwise link it when it finds it. */
-  readonly withoutGnutls: MakeVariable;
   readonly installTargets: readonly string[];
-  readonly critInstallTarget: string;
+  /** What each of the package's sub-options (CRIU_SUB_OPTIONS) changes in the make command. */
+  readonly subOptions: Readonly<Record<CriuSubOptionSuffix, SubOptionMake>>;
   /** Commands run before the build, as words; $(@D) is the source directory. */
   readonly preBuild: readonly (readonly string[])[];
 }
@@ -40,10 +49,19 @@ export const CRIU_MAKE_RECIPE: CriuMakeRecipe = {
     // Where the descriptor.proto that descriptor.pb-c.c depends on lives (see preBuild).
     ["GOOGLE_INCLUDE", "$(HOST_DIR)/include/google/protobuf"],
   ],
-  withoutCrit: ["SKIP_PIP_INSTALL", "1"],
-  withoutGnutls: ["NO_GNUTLS", "1"],
   installTargets: ["install-criu", "install-lib", "install-compel"],
-  critInstallTarget: "install-crit",
+  subOptions: {
+    // Without crit, CRIU's install would pip-install crit and pycriu.
+    CRIT: { installWhenOn: ["install-crit"], variablesWhenOff: [["SKIP_PIP_INSTALL", "1"]], comment: [] },
+    // Without the option, CRIU would link gnutls whenever it finds it.
+    GNUTLS: { installWhenOn: [], variablesWhenOff: [["NO_GNUTLS", "1"]], comment: [] },
+    LIBBSD: {
+      installWhenOn: [],
+      variablesWhenOff: [],
+      comment: ["CRIU detects libbsd and libnftables by itself; these make them explicit."],
+    },
+    NFTABLES: { installWhenOn: [], variablesWhenOff: [], comment: [] },
+  },
   // CRIU's rule for images/google/protobuf/descriptor.pb-c.c runs protoc with
   // --proto_path=/usr/include, the build machine's: that fails when the host
   // has no protobuf headers, and fails as "shadowed" when a copy is placed
@@ -69,4 +87,19 @@ export function substituteBuildrootVariables(value: string, variables: Readonly<
       throw new Error(`the CRIU recipe refers to $(${name}), which has no value outside Buildroot`);
     return replacement;
   });
+}
+
+/** The make variables and install targets that a board's sub-option choices add to the recipe's own. */
+export function subOptionMakeAdditions(isOn: (option: CriuSubOption) => boolean): {
+  variables: MakeVariable[];
+  installTargets: string[];
+} {
+  const variables: MakeVariable[] = [];
+  const installTargets: string[] = [];
+  for (const option of CRIU_SUB_OPTIONS) {
+    const make = CRIU_MAKE_RECIPE.subOptions[option.suffix];
+    if (isOn(option)) installTargets.push(...make.installWhenOn);
+    else variables.push(...make.variablesWhenOff);
+  }
+  return { variables, installTargets };
 }

@@ -65,13 +65,14 @@ export const criuHostDependencies: readonly string[] = [
 ];
 
 /**
- * The package's sub-options: the Config.in entries and the defconfig lines
- * of a stack are generated from this one table (the .mk adds each one's
- * dependencies and make variables).
+ * The package's sub-options: the Config.in entries, the .mk's conditional
+ * blocks and the defconfig lines of a stack are generated from this one
+ * table (the make variables each one changes are in the generators' CRIU
+ * recipe, keyed by the suffix).
  */
 export interface CriuSubOption {
   /** Suffix of the Buildroot symbol (BR2_PACKAGE_CHECKPOINT_RESTORE_<suffix>). */
-  readonly suffix: string;
+  readonly suffix: CriuSubOptionSuffix;
   /** The stack key that turns it on. */
   readonly stackKey: "criuCrit" | "criuGnutls" | "criuLibbsd" | "criuNftables";
   /** Its prompt in menuconfig. */
@@ -79,10 +80,14 @@ export interface CriuSubOption {
   readonly dependsOn?: string;
   /** Buildroot symbols it selects. */
   readonly selects: readonly string[];
+  /** Buildroot packages the .mk adds to the build's dependencies when it is on. */
+  readonly packages: readonly string[];
   readonly help: string;
   /** Why a stack's defconfig sets it (the defconfig's comment). */
   readonly reason: string;
 }
+
+export type CriuSubOptionSuffix = "CRIT" | "GNUTLS" | "LIBBSD" | "NFTABLES";
 
 export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
   {
@@ -91,6 +96,7 @@ export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
     prompt: "crit and pycriu",
     dependsOn: "BR2_PACKAGE_PYTHON3",
     selects: ["BR2_PACKAGE_PYTHON_PROTOBUF"],
+    packages: ["host-python-pip", "host-python-setuptools", "python3", "python-protobuf"],
     help: "Install crit, the CRIU image tool, and the pycriu Python module.",
     reason: "crit and pycriu (python3)",
   },
@@ -99,6 +105,7 @@ export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
     stackKey: "criuGnutls",
     prompt: "page server TLS (gnutls)",
     selects: ["BR2_PACKAGE_GNUTLS"],
+    packages: ["gnutls"],
     help: "Encrypt page server connections (criu --tls).",
     reason: "TLS for the page server",
   },
@@ -108,6 +115,7 @@ export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
     prompt: "process titles (libbsd)",
     dependsOn: "BR2_PACKAGE_LIBBSD_ARCH_SUPPORTS",
     selects: ["BR2_PACKAGE_LIBBSD"],
+    packages: ["libbsd"],
     help: "Restore process titles set with setproctitle().",
     reason: "process titles of restored tasks",
   },
@@ -116,6 +124,7 @@ export const CRIU_SUB_OPTIONS: readonly CriuSubOption[] = [
     stackKey: "criuNftables",
     prompt: "nftables network locking",
     selects: ["BR2_PACKAGE_NFTABLES"],
+    packages: ["nftables"],
     help: "Lock the network with nftables during dump (criu --network-lock nftables). The kernel needs NF_TABLES and NF_TABLES_INET.",
     reason: "nftables network locking",
   },

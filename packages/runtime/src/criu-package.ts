@@ -32,7 +32,12 @@ import {
 import { cacheDirectory } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
-import { CRIU_MAKE_RECIPE, substituteBuildrootVariables, type MakeVariable } from "@br-criu/generators";
+import {
+  CRIU_MAKE_RECIPE,
+  subOptionMakeAdditions,
+  substituteBuildrootVariables,
+  type MakeVariable,
+} from "@br-criu/generators";
 import { runCommand } from "./command";
 import { unstableApt } from "./debian-apt";
 import { DEBIAN_ARCHES, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
@@ -121,13 +126,11 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const compilerVersion = runCommand(`${debian.triplet}-gcc`, ["--version"]).split("\n")[0]!;
   const flags = cpuFlags(board);
   const recipe = CRIU_MAKE_RECIPE;
-  const critVariables: MakeVariable[] = board.config.criuCrit ? [] : [recipe.withoutCrit];
-  const gnutlsVariables: MakeVariable[] = board.config.criuGnutls ? [] : [recipe.withoutGnutls];
-  const installTargets = [...recipe.installTargets, ...(board.config.criuCrit ? [recipe.critInstallTarget] : [])];
+  const subOptions = subOptionMakeAdditions((option) => board.config[option.stackKey]);
+  const installTargets = [...recipe.installTargets, ...subOptions.installTargets];
   const inputs = {
     recipe,
-    critVariables,
-    gnutlsVariables,
+    subOptionVariables: subOptions.variables,
     makeVars: board.criu.makeVars,
     flags,
     sysroot,
@@ -149,7 +152,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     const env = buildEnvironment(sysroot, debian.triplet, recipe.environment.map(substitute));
     const options = [
       ...Object.entries(board.criu.makeVars).map(([name, value]) => `${name}=${value}`),
-      ...[...recipe.options, ...critVariables, ...gnutlsVariables].map(substitute),
+      ...[...recipe.options, ...subOptions.variables].map(substitute),
     ];
     const step = (command: string, args: readonly string[]) => {
       commands.push([command, ...args].join(" "));
@@ -173,8 +176,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
 /** The cache key of a build: the tarball's hash and everything the build is made from (the order of the keys is part of it). */
 function buildKey(inputs: {
   recipe: unknown;
-  critVariables: unknown;
-  gnutlsVariables: unknown;
+  subOptionVariables: unknown;
   makeVars: unknown;
   flags: unknown;
   sysroot: string;
