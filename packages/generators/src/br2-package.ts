@@ -264,7 +264,7 @@ const kconfigFixup = (o: KernelOptionSpec) =>
 /** The options only some architectures need, each under its Buildroot architecture symbol. */
 function archFixups(): string[] {
   return Object.entries(criuArchRequiredOptions)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareSymbols(a, b))
     .flatMap(([arch, options]) => {
       // Every symbol of the architecture must be set (riscv64 is BR2_riscv and BR2_RISCV_64).
       const guarded = (line: string) =>

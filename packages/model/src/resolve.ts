@@ -4,6 +4,7 @@
  * options, features). Pure: no I/O, same input -> same output.
  */
 import { z } from "zod";
+import { compareSymbols } from "@br-criu/kconfig";
 import {
   ARCHES,
   ARM_FPUS,
@@ -421,7 +422,7 @@ function applyRules(config: StackConfig): ResolveResult {
   const extraOptions = resolveKernelConfig(config, requests, problem);
   if (collector.count > 0 || !toolchain) return { ok: false, problems: collector.problems };
 
-  requests.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  requests.sort((a, b) => compareSymbols(a.symbol, b.symbol));
   const makeVars: Record<string, string> = { ARCH: arch.criuArch };
   if (cpu.armIsa) makeVars["SUBARCH"] = ARM_SUBARCH[cpu.armIsa];
   return {
