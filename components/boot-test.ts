@@ -44,7 +44,7 @@ export class BootTest extends pulumi.ComponentResource {
     const report = run.stdout.apply((stdout) => {
       const parsed = parseBootTestJson(stdout);
       if (!parsed.passed) {
-        pulumi.log.error(
+        void pulumi.log.error(
           `CRIU acceptance failed at ${parsed.firstFailure ?? "boot"} (${parsed.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ")}); console log: ${parsed.consoleLog ?? "none"}`,
           this,
         );

@@ -3,5 +3,5 @@ import type { StagePlan } from "@br-criu/planner";
 
 /** Puts the planner's reason for re-running a stage into the preview/update log of that stage. */
 export function logStagePlan(resource: pulumi.Resource, stage: string, plan: StagePlan): void {
-  if (plan.rebuild) pulumi.log.info(`${stage} re-runs: ${plan.reasons.join("; ")}`, resource);
+  if (plan.rebuild) void pulumi.log.info(`${stage} re-runs: ${plan.reasons.join("; ")}`, resource);
 }

@@ -43,7 +43,7 @@ for (const stack of ["qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-ppc64le"])
     const emulator =
       board.arch.name === "x86_64" ? [] : [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", build.sysroot];
     const [command, ...args] = [...emulator, criu, "--version"];
-    const out = execFileSync(command!, args, {
+    const out = execFileSync(command, args, {
       encoding: "utf8",
       env: { ...process.env, LD_LIBRARY_PATH: join(build.sysroot, "usr/lib", DEBIAN_ARCHES[board.arch.name]!.triplet) },
     });

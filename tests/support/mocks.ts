@@ -3,6 +3,9 @@
  * stack file loaded as Pulumi loads it (project defaults from Pulumi.yaml
  * applied by our loader), and records every resource registered.
  */
+// Pulumi's mock interface hands resources' inputs and state over as any
+// (MockResourceArgs.inputs); the recorder keeps that type for the tests.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import * as pulumi from "@pulumi/pulumi";
 import { PULUMI_NAMESPACE } from "@br-criu/model";
 import { loadProject, loadStack } from "@br-criu/stacks";

@@ -182,7 +182,7 @@ function hashes(path: string): Map<string, string> {
   const entries = new Map<string, string>();
   for (const line of read(path).split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
-    const match = /^sha256  ([0-9a-f]{64})  (\S+)$/.exec(line);
+    const match = /^sha256 {2}([0-9a-f]{64}) {2}(\S+)$/.exec(line);
     assert.ok(match, `${path}: malformed line ${JSON.stringify(line)}`);
     entries.set(match[2]!, match[1]!);
   }

@@ -39,7 +39,7 @@ test("a failed fill leaves neither the entry nor its staging directory", async (
   };
   assert.throws(() => cacheDirectory(join(parent, "sync"), boom), /build failed/);
   await assert.rejects(
-    cacheDirectoryAsync(join(parent, "async"), async (staging) => boom(staging)),
+    cacheDirectoryAsync(join(parent, "async"), (staging) => Promise.resolve().then(() => boom(staging))),
     /build failed/,
   );
   assert.deepEqual(existsSync(parent) ? readdirSync(parent) : [], []);
@@ -49,9 +49,9 @@ test("a directory without the marker (an interrupted older writer) is filled aga
   const dir = join(root, "unmarked");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "payload"), "stale");
-  const entry = await cacheDirectoryAsync(dir, async (staging) => {
+  const entry = await cacheDirectoryAsync(dir, (staging) => {
     writeFileSync(join(staging, "payload"), "fresh");
-    return "rebuilt";
+    return Promise.resolve("rebuilt");
   });
   assert.equal(entry.filled, true);
   assert.equal(readFileSync(join(dir, "payload"), "utf8"), "fresh");

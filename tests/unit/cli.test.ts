@@ -121,10 +121,10 @@ test("diff between two stacks shows per-option changes", async () => {
   const result = await runCli(["diff", "qemu-x86_64", "qemu-ppc64le"]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^qemu-x86_64 -> qemu-ppc64le\nBuildroot defconfig:/);
-  assert.match(result.stdout, /  - BR2_x86_64=y\n/);
-  assert.match(result.stdout, /  \+ BR2_powerpc64le=y\n/);
-  assert.match(result.stdout, /  ~ BR2_LINUX_KERNEL_DEFCONFIG: "x86_64" -> "pseries_le"\n/);
-  assert.match(result.stdout, /Kernel fragment:\n  \(no changes\)\n$/);
+  assert.match(result.stdout, / {2}- BR2_x86_64=y\n/);
+  assert.match(result.stdout, / {2}\+ BR2_powerpc64le=y\n/);
+  assert.match(result.stdout, / {2}~ BR2_LINUX_KERNEL_DEFCONFIG: "x86_64" -> "pseries_le"\n/);
+  assert.match(result.stdout, /Kernel fragment:\n {2}\(no changes\)\n$/);
 });
 
 test("diff --since compares a stack with its committed version", async () => {

@@ -143,8 +143,8 @@ function diff(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, [], ["--since", "--project"]);
   const project = openProject(args.values.get("--project"), io);
   const since = args.values.get("--since");
-  let before: ResolvedStack;
-  let after: ResolvedStack;
+  let before: ResolvedStack | undefined;
+  let after: ResolvedStack | undefined;
   if (since !== undefined) {
     if (args.positional.length !== 1) throw new UsageError("diff --since takes exactly one stack");
     const name = args.positional[0]!;

@@ -269,7 +269,7 @@ function archFixups(): string[] {
       // Every symbol of the architecture must be set (riscv64 is BR2_riscv and BR2_RISCV_64).
       const guarded = (line: string) =>
         ARCHES[arch as ArchName].buildrootSymbols.reduceRight((inner, symbol) => `$(if $(${symbol}),${inner})`, line);
-      return [...options!]
+      return [...options]
         .sort((a, b) => compareSymbols(a.symbol, b.symbol))
         .map((o) => `\t${guarded(kconfigFixup(o))}`);
     });

@@ -125,6 +125,8 @@ export interface FormatOptions {
   readonly allowedReferences?: readonly string[];
 }
 
+// Matching control characters is this expression's purpose: values may not carry them.
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function describeCharacterAt(textValue: string, index: number): string {

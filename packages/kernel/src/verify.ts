@@ -99,7 +99,7 @@ export async function kernelMake(
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
     const tail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${tail}`);
+    throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${tail}`, { cause: error });
   }
 }
 
@@ -161,6 +161,7 @@ export async function mergeFragments(sourceDir: string, outDir: string, files: r
     const e = error as { stderr?: string; stdout?: string };
     throw new Error(
       `merge_config.sh failed in ${outDir}:\n${`${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n")}`,
+      { cause: error },
     );
   }
 }

@@ -79,6 +79,7 @@ export function ensureCriuTarball(cache: string): string {
       if (!existsSync(join(staging, release.tarball)))
         throw new Error(
           `apt-get source criu=${release.debianSource} did not download ${release.tarball}: ${(error as Error).message.split("\n")[0]}`,
+          { cause: error },
         );
     }
     const actual = sha256(readFileSync(join(staging, release.tarball)));
@@ -197,7 +198,9 @@ function runBuildStep(
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
     const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
-    throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`);
+    throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`, {
+      cause: error,
+    });
   }
 }
 

@@ -90,7 +90,7 @@ export function sharedLibraries(
   const interpreter = elfInterpreter(onDisk);
   const loader = resolveInSysroot(sysroot.dir, interpreter);
   const [command, ...prefix] = [...(sysroot.emulator ?? []), loader];
-  const listing = execFileSync(command!, [...prefix, "--list", onDisk], { encoding: "utf8" });
+  const listing = execFileSync(command, [...prefix, "--list", onDisk], { encoding: "utf8" });
   const libraries = new Set<string>([interpreter]);
   const inside = (path: string) =>
     sysroot.dir !== "/" && path.startsWith(`${sysroot.dir}/`) ? path.slice(sysroot.dir.length) : path;

@@ -190,6 +190,7 @@ export function unpackDebianPackages(
     } catch (error) {
       throw new Error(
         `apt-get download of Debian's ${debian} packages failed (${(error as Error).message.split("\n")[0]}); stale package lists are the usual cause: run apt-get update`,
+        { cause: error },
       );
     }
     mkdirSync(join(staging, "root"));

@@ -223,8 +223,11 @@ export function loadStack(project: Project, stack: string, files: FileSource = w
     ]);
   // What Pulumi hands the program: project defaults, then the stack's values, all as text.
   const asPulumi: Record<string, string> = Object.fromEntries([
-    ...Object.entries(project.defaults).map(([key, value]) => [`${PULUMI_NAMESPACE}:${key}`, asPulumiText(value)]),
-    ...Object.entries(rawConfig).map(([key, value]) => [key, asPulumiText(value)]),
+    ...Object.entries(project.defaults).map(([key, value]): [string, string] => [
+      `${PULUMI_NAMESPACE}:${key}`,
+      asPulumiText(value),
+    ]),
+    ...Object.entries(rawConfig).map(([key, value]): [string, string] => [key, asPulumiText(value)]),
   ]);
   const { config, problems } = decodeStackConfig(asPulumi);
   if (problems.length > 0) throw StackError.of(file, problems);
