@@ -255,6 +255,5 @@ export function parseKernelConfigValue(raw: unknown): KernelConfigValue | Gramma
  * "constructor" or "__proto__" finds nothing instead of Object.prototype's members.
  */
 export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
-  // Not Object.hasOwn: the ts-node that Pulumi runs the program with compiles for an older library.
-  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
