@@ -15,8 +15,7 @@
  *           which cannot be built here (README, "Building images with Pulumi")
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { run } from "@br-criu/cli";
@@ -36,6 +35,7 @@ import {
   userDirectory,
 } from "../tests/support/container";
 import { createStandInBuildroot } from "../tests/support/standin-buildroot";
+import { scratchDir } from "../tests/support/scratch";
 
 const root = resolve(__dirname, "..");
 
@@ -65,7 +65,7 @@ async function main() {
   console.log(`plan: validate + render all stacks (mean of ${runs} warm runs): ${(repeated.ms / runs).toFixed(1)} ms`);
 
   const stacks = listStacks(loadProject(root));
-  const workDir = mkdtempSync(join(tmpdir(), "br-criu-bench-work-"));
+  const workDir = scratchDir("bench-work");
   const program = await time(async () => {
     for (const stack of stacks) await runProgram(stack, pulumiConfig(stack, { workDir }));
   });
@@ -79,7 +79,7 @@ async function main() {
   console.log(
     `kernel: source ${source.value.version} ${source.value.unpacked ? "unpacked" : "found in cache"} in ${(source.ms / 1000).toFixed(1)} s`,
   );
-  const work = mkdtempSync(join(tmpdir(), "br-criu-bench-"));
+  const work = scratchDir("bench");
   let output = "";
   const verify = await time(() =>
     run(["verify-kernel", "--all", "--work", work], {
@@ -103,7 +103,7 @@ async function main() {
 
   for (const stack of stacks) {
     let report = "";
-    const runtimeWork = mkdtempSync(join(tmpdir(), "br-criu-bench-runtime-"));
+    const runtimeWork = scratchDir("bench-runtime");
     const boot = await time(() =>
       run(["boot-test", stack, "--json", "--work", runtimeWork], {
         cwd: root,
@@ -142,10 +142,7 @@ function benchContainer(): void {
     `container: docker build of packages/build-env: ${image.seconds.toFixed(1)} s (Docker's layer cache makes repeats fast)`,
   );
   const user = invokingUser();
-  const standIn = createStandInBuildroot(
-    mkdtempSync(join(tmpdir(), "br-criu-bench-standin-")),
-    randomBytes(6).toString("hex"),
-  );
+  const standIn = createStandInBuildroot(scratchDir("bench-standin"), randomBytes(6).toString("hex"));
   giveToUser(user, standIn.dir);
   const runner = {
     mode: "docker" as const,

@@ -11,8 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   buildrootTreeSteps,
@@ -37,6 +36,7 @@ import {
   userDirectory,
   volumeExists,
 } from "../support/container";
+import { scratchDir } from "../support/scratch";
 
 const STACK = "container-test";
 const DEFCONFIG = "qemu_x86_64_criu_defconfig";
@@ -61,10 +61,7 @@ const runner: DockerRunner = {
   downloadVolume: "br-criu-dl",
   ccacheVolume: "br-criu-ccache",
 };
-const standIn = createStandInBuildroot(
-  mkdtempSync(join(tmpdir(), "br-criu-standin-upstream-")),
-  randomBytes(6).toString("hex"),
-);
+const standIn = createStandInBuildroot(scratchDir("standin-upstream"), randomBytes(6).toString("hex"));
 // The repository belongs to the invoking user, as a mirror of theirs would (git refuses other users' repositories).
 giveToUser(user, standIn.dir);
 

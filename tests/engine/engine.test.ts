@@ -13,23 +13,13 @@
  * refusals of bad configuration by the program under the real engine, with
  * exactly the message `npm run plan` gives.
  */
-import { before, after, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
 const STACK = "qemu-x86_64";
 let scratch = "";
@@ -73,7 +63,7 @@ const stateListing = (root: string) =>
 const repoStateBefore = stateListing(REPO_ROOT);
 
 before(() => {
-  scratch = mkdtempSync(join(tmpdir(), "br-criu-engine-"));
+  scratch = scratchDir("engine");
   // The tracked files as they are in the working tree, and the installed node_modules.
   const files = spawnSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" })
     .stdout.split("\0")
@@ -91,10 +81,6 @@ before(() => {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_CONFIG_PASSPHRASE: "",
   };
-});
-
-after(() => {
-  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
 });
 
 test("the CLI is the pinned version and `stack init` uses the relative file backend inside the scratch copy", () => {
@@ -134,7 +120,7 @@ test("`config set --path 'br-criu:kernelConfig.ZRAM' y` is stored as a map, and 
         readFileSync(join(scratch, "stacks", `Pulumi.${STACK}.yaml`), "utf8"),
         /^ {2}br-criu:kernelConfig:\n {4}ZRAM: "y"$/m,
       );
-      const out = mkdtempSync(join(tmpdir(), "br-criu-engine-plan-"));
+      const out = scratchDir("engine-plan");
       const planned = plan(STACK, "--out", out);
       assert.equal(planned.status, 0, planned.stderr);
       assert.match(readFileSync(join(out, "board", STACK, "linux-criu.fragment"), "utf8"), /^CONFIG_ZRAM=y$/m);

@@ -7,13 +7,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KernelVerification } from "@br-criu/kernel";
 import { REPO_ROOT, runCli } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
-const workDir = mkdtempSync(join(tmpdir(), "br-criu-verify-"));
+const workDir = scratchDir("verify");
 
 async function verify(args: string[]): Promise<{ code: number; results: KernelVerification[]; stderr: string }> {
   const result = await runCli(["verify-kernel", ...args, "--json", "--work", workDir]);
@@ -86,7 +86,7 @@ test("check-kernel (the Kernel stage's check) passes on a resolved tree and name
   const { ensureKernelSource } = await import("@br-criu/kernel");
   const source = await ensureKernelSource();
   // A configured kernel tree as Buildroot leaves it: the sources plus .config (here: links to the cached source).
-  const tree = mkdtempSync(join(tmpdir(), "br-criu-tree-"));
+  const tree = scratchDir("tree");
   for (const entry of readdirSync(source.dir)) symlinkSync(join(source.dir, entry), join(tree, entry));
   const resolved = readFileSync(join(workDir, "qemu-x86_64", ".config"), "utf8");
   writeFileSync(join(tree, ".config"), resolved);

@@ -2,16 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listStacks, loadProject } from "@br-criu/stacks";
 import { planBuild } from "@br-criu/planner";
 import { REPO_ROOT } from "../support/project";
 import { pulumiConfig, runProgram, type RecordedResource } from "../support/mocks";
+import { scratchDir } from "../support/scratch";
 
 const stacks = listStacks(loadProject(REPO_ROOT));
-const freshWorkDir = () => mkdtempSync(join(tmpdir(), "br-criu-work-"));
+const freshWorkDir = () => scratchDir("work");
 const byName = (resources: readonly RecordedResource[], name: string) => {
   const found = resources.find((r) => r.name === name);
   assert.ok(found, `no resource named ${name}; have ${resources.map((r) => r.name).join(", ")}`);

@@ -13,13 +13,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { BootTestReport } from "@br-criu/runtime";
 import { REPO_ROOT, runCli } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
-const work = mkdtempSync(join(tmpdir(), "br-criu-runtime-"));
+const work = scratchDir("runtime");
 
 /** The acceptance steps of a passing run. */
 const ALL_STEPS_PASS = [

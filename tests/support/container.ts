@@ -6,13 +6,13 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, lstatSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDirectory, cacheRoot } from "@br-criu/kernel";
 import { FULL_BUILD_STAGES, buildrootTreeSteps, stageCommand, type Runner, type StagePaths } from "@br-criu/planner";
 import type { StandInBuildroot, StandInRelease } from "./standin-buildroot";
 import { REPO_ROOT } from "./project";
+import { scratchDir } from "./scratch";
 
 /** Debian's ordinary mirror: snapshot.debian.org cannot be reached from the test machines. */
 export const TEST_MIRROR = "http://deb.debian.org/debian";
@@ -118,7 +118,7 @@ export function invokingUser(): InvokingUser {
 
 /** A fresh directory (under the system's temporary directory) that belongs to the user. */
 export function userDirectory(user: InvokingUser, prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `br-criu-${prefix}-`));
+  const dir = scratchDir(prefix);
   chownSync(dir, user.uid, user.gid);
   return dir;
 }

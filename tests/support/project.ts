@@ -1,14 +1,14 @@
 /** Test helpers: temporary br-criu projects and an in-process CLI runner. */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { run } from "@br-criu/cli";
+import { scratchDir } from "./scratch";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
 
 /** A temporary project with the real Pulumi.yaml and the given stack files. */
 export function makeProject(stacks: Record<string, string>, options: { withRealStacks?: boolean } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "br-criu-test-"));
+  const root = scratchDir("test");
   copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
   mkdirSync(join(root, "stacks"));
   if (options.withRealStacks) {

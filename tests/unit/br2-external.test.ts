@@ -6,8 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   allOf,
@@ -35,6 +34,7 @@ import {
 import { listStacks, loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { atLeast } from "@br-criu/model";
 import { REPO_ROOT } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
 const EXTERNAL = join(REPO_ROOT, "packages/br2-external");
 const read = (path: string) => readFileSync(join(EXTERNAL, path), "utf8");
@@ -204,7 +204,7 @@ test("hash files: CRIU archive and licence files, and every stack's kernel relea
 });
 
 test("post-image.sh installs the board's start-qemu.sh, and refuses an unknown board", () => {
-  const images = mkdtempSync(join(tmpdir(), "br-criu-images-"));
+  const images = scratchDir("images");
   const env = { ...process.env, BINARIES_DIR: images, BR2_EXTERNAL_BR_CRIU_PATH: EXTERNAL };
   execFileSync(join(EXTERNAL, "board/common/post-image.sh"), [images, "qemu-aarch64"], { env });
   assert.equal(readFileSync(join(images, "start-qemu.sh"), "utf8"), read("board/qemu-aarch64/start-qemu.sh"));
@@ -217,11 +217,11 @@ test("post-image.sh installs the board's start-qemu.sh, and refuses an unknown b
 test("start-qemu.sh runs QEMU from the images directory with the board's arguments", () => {
   const board = boards.find((b) => b.arch.name === "aarch64")!;
   const { binary, args } = qemuInvocation(board);
-  const bin = mkdtempSync(join(tmpdir(), "br-criu-qemu-"));
+  const bin = scratchDir("qemu");
   // A stand-in QEMU that records its working directory and arguments.
   writeFileSync(join(bin, binary), '#!/bin/sh\npwd > "$RECORD"\nfor a in "$@"; do echo "$a" >> "$RECORD"; done\n');
   chmodSync(join(bin, binary), 0o755);
-  const images = mkdtempSync(join(tmpdir(), "br-criu-images-"));
+  const images = scratchDir("images");
   mkdirSync(join(images, "sub"));
   execFileSync(join(EXTERNAL, "board/common/post-image.sh"), [images, board.config.board], {
     env: { ...process.env, BINARIES_DIR: images, BR2_EXTERNAL_BR_CRIU_PATH: EXTERNAL },

@@ -6,14 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseComparison, parseManifest } from "@br-criu/planner";
 import { REPO_ROOT } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
 const STAGE = join(REPO_ROOT, "packages/build-env/stage.sh");
-const temp = (prefix: string) => mkdtempSync(join(tmpdir(), `br-criu-${prefix}-`));
+const temp = (prefix: string) => scratchDir(prefix);
 
 function stage(args: string[], env: Record<string, string> = {}) {
   return spawnSync(STAGE, args, { encoding: "utf8", env: { PATH: process.env["PATH"]!, ...env } });

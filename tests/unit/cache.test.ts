@@ -4,14 +4,13 @@
  * later run would take, and pre-marker entries are adopted only when whole.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { adoptUnmarked, cacheDirectory, cacheDirectoryAsync, COMPLETE_MARKER } from "@br-criu/kernel";
+import { scratchDir } from "../support/scratch";
 
-const root = mkdtempSync(join(tmpdir(), "br-criu-cache-test-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir("cache-test");
 
 test("a cache directory is filled once, marked with the fill's record, then reused", () => {
   const dir = join(root, "once", "entry");

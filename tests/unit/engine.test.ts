@@ -2,10 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
 const goMod = (wrapper: string) => readFileSync(join(REPO_ROOT, "packages/engine", wrapper, "go.mod"), "utf8");
 const required = (mod: string, module: string) =>
@@ -28,7 +28,7 @@ test("the language host wrapper builds the host from the last sdk/v3 release tha
 });
 
 test("the up/preview/destroy wrapper refuses a stack name that is not one, before running anything", () => {
-  const scratch = mkdtempSync(join(tmpdir(), "br-criu-wrapper-"));
+  const scratch = scratchDir("wrapper");
   for (const stack of ["$(touch INJECTED)", "a;touch INJECTED", "-s", "../x", "no-such-stack"]) {
     const result = spawnSync("bash", [join(REPO_ROOT, "packages/engine/pulumi.sh"), "preview", stack], {
       cwd: scratch,

@@ -12,8 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { UnsafeValueError, formatEntry, parseConfig, text, type KconfigValue } from "@br-criu/kconfig";
@@ -28,6 +27,7 @@ import {
 } from "@br-criu/generators";
 import { loadProject, loadStack } from "@br-criu/stacks";
 import { MINIMAL_X86, REPO_ROOT } from "../support/project";
+import { scratchDir } from "../support/scratch";
 
 /** Every payload touches this file (relative: scripts run in a scratch directory). */
 const MARKER = "INJECTED";
@@ -92,7 +92,7 @@ const hostileString: fc.Arbitrary<string> = fc.oneof(
 const RUNS_PER_KEY = 1000;
 
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "br-criu-injection-"));
+  return scratchDir("injection");
 }
 
 /** Runs a makefile that includes every given config file; injected make code would touch the marker. */

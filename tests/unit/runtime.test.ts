@@ -2,8 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   elfInterpreter,
@@ -13,6 +12,7 @@ import {
   parseBootTestJson,
   resolveInSysroot,
 } from "@br-criu/runtime";
+import { scratchDir } from "../support/scratch";
 
 const PASS = [
   "[    0.000000] Linux version 6.12.117",
@@ -98,7 +98,7 @@ test("boot-test reports: JSON after other output, and a missing report is a fail
 });
 
 test("symlinks inside a foreign sysroot resolve inside it, absolute targets included", () => {
-  const root = mkdtempSync(join(tmpdir(), "br-criu-sysroot-"));
+  const root = scratchDir("sysroot");
   mkdirSync(join(root, "lib/aarch64-linux-gnu"), { recursive: true });
   writeFileSync(join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"), "loader");
   symlinkSync("/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", join(root, "lib/ld-linux-aarch64.so.1"));
