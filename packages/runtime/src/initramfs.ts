@@ -31,6 +31,14 @@ export interface InitramfsOptions {
   readonly criu?: { readonly binary: string; readonly sysroot: Sysroot };
   /** Names for `criu check --feature`, reported by the acceptance script (etc/br-criu/criu-check-features). */
   readonly criuCheckFeatures?: readonly string[];
+  /**
+   * Read /dev/random once before the acceptance runs, so that the kernel
+   * gathers jitter entropy and its random pool is ready. Where the machine
+   * gives the guest no seed, the pool otherwise stays not ready, and libuuid
+   * in every criu command retries getrandom() for about 3 s (CRIU logs a run
+   * id before anything else).
+   */
+  readonly waitForRandom?: boolean;
 }
 
 /** Where the fields that lead to PT_INTERP are, in 32-bit and 64-bit ELF (little-endian). */
@@ -115,7 +123,7 @@ function libraryInSysroot(sysroot: string, library: string): string {
   }
 }
 
-const INIT = `#!/bin/busybox sh
+const initScript = (waitForRandom: boolean) => `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -124,7 +132,7 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
-echo BR-CRIU-BOOTED
+${waitForRandom ? "head -c 1 /dev/random >/dev/null\n" : ""}echo BR-CRIU-BOOTED
 /usr/libexec/br-criu/criu-acceptance
 reboot -f
 `;
@@ -164,7 +172,7 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
       for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
     }
     place(options.acceptanceScript, "usr/libexec/br-criu/criu-acceptance");
-    writeFileSync(join(root, "init"), INIT, { mode: 0o755 });
+    writeFileSync(join(root, "init"), initScript(options.waitForRandom ?? false), { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
     if (options.criuCheckFeatures?.length) {
       mkdirSync(join(root, "etc/br-criu"));
