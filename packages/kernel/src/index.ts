@@ -4,3 +4,4 @@ export * from "./source";
 export * from "./verify";
 export * from "./test-kernel";
 export * from "./cache";
+export * from "./command-output";

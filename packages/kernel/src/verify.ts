@@ -19,6 +19,7 @@ import {
   type KconfigValue,
 } from "@br-criu/kconfig";
 import { criuFeatures, type ResolvedBoard } from "@br-criu/model";
+import { outputTail } from "./command-output";
 import { analyzeConfig, explainSymbol, type ConfigAnalysis, type OptionFinding, type RequestedOption } from "./analyze";
 
 const run = promisify(execFile);
@@ -97,9 +98,9 @@ export async function kernelMake(
       env,
     });
   } catch (error) {
-    const e = error as { stderr?: string; stdout?: string };
-    const tail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${tail}`, { cause: error });
+    throw new Error(`make ARCH=${karch} ${targets.join(" ")} failed in ${outDir}:\n${outputTail(error, 20)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -158,11 +159,7 @@ export async function mergeFragments(sourceDir: string, outDir: string, files: r
       },
     );
   } catch (error) {
-    const e = error as { stderr?: string; stdout?: string };
-    throw new Error(
-      `merge_config.sh failed in ${outDir}:\n${`${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-20).join("\n")}`,
-      { cause: error },
-    );
+    throw new Error(`merge_config.sh failed in ${outDir}:\n${outputTail(error, 20)}`, { cause: error });
   }
 }
 

@@ -29,7 +29,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { cacheDirectory } from "@br-criu/kernel";
+import { cacheDirectory, outputTail } from "@br-criu/kernel";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import {
@@ -196,8 +196,7 @@ function runBuildStep(
   try {
     runCommand(command, args, options);
   } catch (error) {
-    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    const tail = `${stdout}${stderr}`.trim().split("\n").slice(-25).join("\n");
+    const tail = outputTail(error, 25);
     throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`, {
       cause: error,
     });
