@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from "node:path";
 import {
   allOf,
+  referencedSymbols,
   evaluate,
   parseConfig,
   readKconfigTree,
@@ -160,12 +161,11 @@ test("the .mk enables every required kernel option and names CRIU's archive and 
 });
 
 test("each sub-option's target packages are enabled by its Config.in entry and added by its .mk block", () => {
-  const configIn = read(`package/${CRIU_PACKAGE_NAME}/Config.in`);
   const mk = read(`package/${CRIU_PACKAGE_NAME}/${CRIU_PACKAGE_NAME}.mk`);
   for (const option of CRIU_SUB_OPTIONS) {
     const symbol = `${CRIU_PACKAGE_SYMBOL}_${option.suffix}`;
-    const entry = configIn.slice(configIn.indexOf(`config ${symbol}\n`)).split("\n\n")[0]!;
-    const guaranteed = [...entry.matchAll(/^\t(?:select|depends on) (BR2_PACKAGE_[A-Z0-9_]+)$/gm)].map((m) => m[1]);
+    const [entry] = tree.symbols.get(symbol)!.definitions;
+    const guaranteed = [...entry!.selects.map((s) => s.symbol), ...entry!.dependsOn.flatMap(referencedSymbols)];
     // Buildroot builds a target package in _DEPENDENCIES only if its symbol is on.
     for (const name of option.packages.filter((p) => !p.startsWith("host-"))) {
       const packageSymbol = `BR2_PACKAGE_${name.toUpperCase().replace(/-/g, "_")}`;
