@@ -1,34 +1,43 @@
 /**
  * The br-criu Pulumi program: reads the stack's configuration (refusing a
- * bad one before any resource is declared), plans the stages, declares the
- * build, and returns the stack outputs. File reads happen here; the model,
+ * bad one before any resource is declared), renders the stack's BR2_EXTERNAL
+ * tree, plans the stages, declares the build, and returns the stack outputs.
+ * File work happens here and in internal/work-tree.ts; the model,
  * generators and planner it calls are pure.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { COMMON_OVERLAY, renderBoardFiles } from "@br-criu/generators";
-import { cacheRoot } from "@br-criu/kernel";
-import { inputsHash, parseBuildRecord, planBuild, stageInputs, type StageFiles } from "@br-criu/planner";
-import { StackError, loadProject, stackFilePath } from "@br-criu/stacks";
-import { BoardBuild, featureMatrixOutput } from "./board-build";
+import { cacheRoot, writeFileWithMode } from "@br-criu/cache";
+import {
+  BUILD_ENV_FILES,
+  COMMON_OVERLAY,
+  REPO_LAYOUT,
+  renderBoardFiles,
+  renderStackTree,
+  stackLayout,
+  type RenderedFile,
+} from "@br-criu/generators";
+import { featureState, type FeatureStatus, type ResolvedBoard } from "@br-criu/model";
+import {
+  boardResources,
+  buildImageArgs,
+  buildImageTag,
+  inputsHash,
+  parseBuildRecord,
+  planBuild,
+  stageInputs,
+  type StageFiles,
+} from "@br-criu/planner";
+import { loadProject, stackFilePath } from "@br-criu/stacks";
+import { BoardBuild, type BootTestOutputs, type ReproducibilityOutputs } from "./board-build";
+import { brCriuBackend } from "./internal/br-criu-backend";
+import { pulumiBackend } from "./internal/pulumi-backend";
 import { boardForStack, readRawConfig } from "./internal/stack-config";
+import { installTree, readIfExists, readTree } from "./internal/work-tree";
 
 export const REPO_ROOT = resolve(__dirname, "..");
-const EXTERNAL_DIR = join(REPO_ROOT, "packages/br2-external");
 
-/** Every file below a directory, path relative to it -> content, sorted. */
-function readTree(dir: string, prefix = ""): Record<string, string> {
-  if (!existsSync(dir)) return {};
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) Object.assign(files, readTree(path, `${prefix}${name}/`));
-    else files[`${prefix}${name}`] = readFileSync(path, "utf8");
-  }
-  return files;
-}
-
+/** The stack outputs, each declared here once; the optional groups are there when the stack asks for them. */
 export interface StackOutputs {
   readonly board: string;
   readonly arch: string;
@@ -38,14 +47,40 @@ export interface StackOutputs {
   readonly kernelVersion: string;
   readonly criuFeatures: Record<string, string>;
   readonly inputsHash: string;
-  readonly rebuildPlan: Record<string, string[]>;
   readonly imageFiles: pulumi.Output<Record<string, string>>;
   readonly imageManifest: pulumi.Output<Record<string, string>>;
-  readonly reproducible?: pulumi.Output<boolean>;
-  readonly differingFiles?: pulumi.Output<string[]>;
-  readonly criuCheck?: pulumi.Output<boolean>;
-  readonly dumpRestore?: pulumi.Output<boolean>;
-  readonly bootTimings?: pulumi.Output<Record<string, number>>;
+  /** With br-criu:bootTest. */
+  readonly bootTest?: pulumi.Output<BootTestOutputs>;
+  /** With br-criu:verifyReproducible. */
+  readonly reproducibility?: pulumi.Output<ReproducibilityOutputs>;
+}
+
+/** What the stages read from the stack's tree: its kernel fragments, the package files, the overlays. */
+function stageFiles(board: ResolvedBoard, tree: readonly RenderedFile[]): StageFiles {
+  const below = (dir: string) =>
+    tree.filter((file) => file.path.startsWith(`${dir}/`)).map((file) => [file.path, file.content] as const);
+  const byPath = new Map(tree.map((file) => [file.path, file.content]));
+  const overlays = [COMMON_OVERLAY, ...(board.config.rootfsOverlay ? [board.config.rootfsOverlay] : [])];
+  return {
+    kernelFragments: Object.fromEntries(board.config.kernelFragments.map((path) => [path, byPath.get(path) ?? ""])),
+    packageFiles: Object.fromEntries(
+      below("package").map(([path, content]) => [path.slice("package/".length), content]),
+    ),
+    overlayFiles: Object.fromEntries(overlays.flatMap(below)),
+  };
+}
+
+/** Says when the checked-in tree (for plain Buildroot) lags the stack file; the build does not use it. */
+function warnIfCheckedInTreeLags(board: ResolvedBoard, source: string, checkedIn: readonly RenderedFile[]): void {
+  const onDisk = new Map(checkedIn.map((file) => [file.path, file]));
+  const stale = renderBoardFiles(board, source).filter((file) => {
+    const current = onDisk.get(file.path);
+    return current?.content !== file.content || current.mode !== (file.mode ?? 0o644);
+  });
+  if (stale.length > 0)
+    void pulumi.log.warn(
+      `${REPO_LAYOUT.external} lags ${source} (${stale.map((f) => f.path).join(", ")}): the build uses a tree rendered for the stack; run \`npm run generate\` to update the checked-in tree for plain Buildroot users`,
+    );
 }
 
 export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
@@ -53,50 +88,28 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   const board = boardForStack(project, stack, readRawConfig(project, stack));
   const { config } = board;
   const source = stackFilePath(project, stack);
-
-  // The build uses the checked-in BR2_EXTERNAL tree: it must match this stack's configuration.
-  const stale = renderBoardFiles(board, source).filter((file) => {
-    const path = join(EXTERNAL_DIR, file.path);
-    return !existsSync(path) || readFileSync(path, "utf8") !== file.content;
-  });
-  if (stale.length > 0) {
-    throw new pulumi.RunError(
-      StackError.of(source, [
-        {
-          key: "",
-          message: `packages/br2-external is out of date for this stack (${stale.map((f) => f.path).join(", ")})`,
-          fix: "run `npm run generate` and commit the result, so that what is built is what is checked in",
-        },
-      ]).message,
-    );
+  const checkedIn = readTree(join(REPO_ROOT, REPO_LAYOUT.external));
+  warnIfCheckedInTreeLags(board, source, checkedIn);
+  const tree = renderStackTree(board, source, checkedIn);
+  const inputs = stageInputs(board, source, stageFiles(board, tree));
+  const layout = stackLayout(config.workDir ?? join(cacheRoot(), "build"), stack, config.buildrootCommit);
+  const plan = planBuild(parseBuildRecord(readIfExists(layout.buildRecord)), inputs, { forceClean: config.rebuild });
+  if (!pulumi.runtime.isDryRun()) {
+    // What the stages build from, and the record the image stage moves into place once everything is built.
+    installTree(tree, layout.renderedTrees, layout.external);
+    writeFileWithMode(layout.nextBuildRecord, { content: `${JSON.stringify(plan.record)}\n` });
   }
-
-  const files: StageFiles = {
-    kernelFragments: Object.fromEntries(
-      config.kernelFragments.map((path) => [path, readFileSync(join(EXTERNAL_DIR, path), "utf8")]),
-    ),
-    packageFiles: readTree(join(EXTERNAL_DIR, "package")),
-    overlayFiles: Object.fromEntries(
-      [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].flatMap((overlay) =>
-        Object.entries(readTree(join(EXTERNAL_DIR, overlay))).map(([path, content]) => [`${overlay}/${path}`, content]),
-      ),
-    ),
-  };
-  const inputs = stageInputs(board, source, files);
-  const workDir = config.workDir ?? join(cacheRoot(), "build");
-  const recordFile = join(workDir, stack, "build-record.json");
-  const previous = parseBuildRecord(existsSync(recordFile) ? readFileSync(recordFile, "utf8") : undefined);
-  const plan = planBuild(previous, inputs, { forceClean: config.rebuild });
-
-  const build = new BoardBuild(stack, {
-    stack,
-    board,
-    inputs,
-    plan,
+  const contextFiles = Object.fromEntries(
+    BUILD_ENV_FILES.map((name) => [name, readIfExists(join(REPO_ROOT, REPO_LAYOUT.buildEnv, name)) ?? ""]),
+  );
+  const resources = boardResources(board, inputs, plan, {
     repoRoot: REPO_ROOT,
-    workDir,
-    hostCacheDir: cacheRoot(),
+    stack: layout,
+    hostCaches: { downloads: join(cacheRoot(), "dl"), ccache: join(cacheRoot(), "ccache") },
+    buildImageTag: buildImageTag(contextFiles, buildImageArgs(board)),
   });
+  const backend = config.providers === "pulumi" ? pulumiBackend : brCriuBackend;
+  const build = new BoardBuild(stack, { resources, backend, retainCaches: config.retainCaches });
   return {
     board: config.board,
     arch: board.arch.name,
@@ -106,14 +119,14 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     kernelVersion: board.kernel.version,
     criuFeatures: featureMatrixOutput(board.features),
     inputsHash: inputsHash(inputs),
-    rebuildPlan: Object.fromEntries(
-      Object.entries(plan.stages).map(([stage, p]) => [stage, p.rebuild ? [...p.reasons] : []]),
-    ),
     imageFiles: build.imageFiles,
     imageManifest: build.imageManifest,
-    ...(build.reproducible ? { reproducible: build.reproducible, differingFiles: build.differingFiles! } : {}),
-    ...(build.criuCheck
-      ? { criuCheck: build.criuCheck, dumpRestore: build.dumpRestore!, bootTimings: build.bootTimings! }
-      : {}),
+    ...(build.bootTest ? { bootTest: build.bootTest } : {}),
+    ...(build.reproducibility ? { reproducibility: build.reproducibility } : {}),
   };
+}
+
+/** The CRIU feature matrix as a stack output: feature -> state. */
+export function featureMatrixOutput(features: readonly FeatureStatus[]): Record<string, string> {
+  return Object.fromEntries(features.map((f) => [f.name, featureState(f)]));
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# One build stage of a br-criu board, run inside the build container or, in
-# host mode, on the build machine. Make output goes to a log file; stdout
-# carries Buildroot's progress lines (">>> package version step") so that
-# Pulumi can stream them, and a failing make prints the end of its log.
+# What a br-criu stage runs in the build container or, in host mode, on the
+# build machine; which make targets each stage runs is br-criu's stage table
+# (packages/planner/src/stage-table.ts). Make output goes to a log file;
+# stdout carries Buildroot's progress lines (">>> package version step") so
+# that Pulumi can stream them, and a failing make prints the end of its log.
 #
 # Environment: BR_CRIU_BUILDROOT (Buildroot checkout), BR_CRIU_EXTERNAL
 # (BR2_EXTERNAL tree), BR_CRIU_OUTPUT (O= directory), BR2_DL_DIR and
@@ -12,10 +13,11 @@ set -euo pipefail
 usage() {
 	cat >&2 <<'USAGE'
 usage: br-criu-stage buildroot-tree URL TAG COMMIT
-       br-criu-stage toolchain|config|kernel|kernel-configure|rootfs|image DEFCONFIG
+       br-criu-stage make LOG [TARGET...]      (LOG: a file below the output directory)
+       br-criu-stage clean
+       br-criu-stage image-manifest
        br-criu-stage manifest DIR
        br-criu-stage compare-manifests MANIFEST_A MANIFEST_B
-       br-criu-stage clean
 USAGE
 	exit 2
 }
@@ -32,7 +34,7 @@ need() {
 
 # Runs make in the Buildroot tree, logging everything, streaming progress.
 br_make() {
-	local log="${BR_CRIU_OUTPUT}/br-criu-logs/$1.log"
+	local log="${BR_CRIU_OUTPUT}/$1"
 	shift
 	local status
 	mkdir -p "$(dirname "${log}")"
@@ -74,38 +76,19 @@ buildroot-tree)
 	fi
 	echo "buildroot ${tag} ${actual}"
 	;;
-toolchain|config|kernel-configure|kernel|rootfs|image)
-	# The Buildroot stages: one defconfig argument, the same environment.
-	[ $# -eq 1 ] || usage
+make)
+	[ $# -ge 1 ] || usage
 	need BR_CRIU_BUILDROOT BR_CRIU_EXTERNAL BR_CRIU_OUTPUT
-	defconfig="$1"
-	case "${stage}" in
-	toolchain)
-		# A toolchain stage always starts a clean build: Buildroot cannot swap a
-		# toolchain, an architecture or itself in an existing output directory.
-		find "${BR_CRIU_OUTPUT}" -mindepth 1 -delete 2>/dev/null || true
-		br_make toolchain "${defconfig}"
-		br_make toolchain toolchain
-		;;
-	config)
-		br_make config "${defconfig}"
-		echo "resolved ${BR_CRIU_OUTPUT}/.config"
-		;;
-	kernel-configure)
-		br_make kernel linux-reconfigure
-		;;
-	kernel)
-		br_make kernel linux-rebuild
-		;;
-	rootfs)
-		br_make rootfs target-finalize
-		;;
-	image)
-		br_make image
-		manifest "${BR_CRIU_OUTPUT}/images" > "${BR_CRIU_OUTPUT}/images/manifest.sha256"
-		cat "${BR_CRIU_OUTPUT}/images/manifest.sha256"
-		;;
+	case "$1" in
+	/* | *..*) echo "br-criu-stage: the log file $1 must be a path below the output directory" >&2; exit 2 ;;
 	esac
+	br_make "$@"
+	;;
+image-manifest)
+	[ $# -eq 0 ] || usage
+	need BR_CRIU_OUTPUT
+	manifest "${BR_CRIU_OUTPUT}/images" > "${BR_CRIU_OUTPUT}/images/manifest.sha256"
+	cat "${BR_CRIU_OUTPUT}/images/manifest.sha256"
 	;;
 manifest)
 	[ $# -eq 1 ] || usage

@@ -9,8 +9,11 @@
 # version, and installed by rename so an interrupted build leaves nothing
 # half-written:
 #   ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/<key>/bin/<binary>
-# Then every binary is linked into ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/bin,
-# the directory the `npm run up/preview/destroy` wrapper puts on PATH.
+# Then both binaries are put side by side (hard links) in
+# .../pulumi/engine-<both keys>/bin, since the CLI looks for its language host
+# next to itself (and warns when the one on PATH is elsewhere), and linked
+# into ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/bin, the directory the
+# `npm run up/preview/destroy` wrapper puts on PATH.
 set -euo pipefail
 # Go comes with machines of the project's kind at /usr/local/go, not always on PATH.
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
@@ -30,6 +33,7 @@ required_version() {
 	awk -v module="$2" '{ for (i = 1; i < NF; i++) if ($i == module) { print $(i + 1); exit } }' "$1/go.mod"
 }
 
+built=()
 build() {
 	local wrapper=$1 binary=$2 stamp=$3
 	local key version target staging
@@ -44,10 +48,24 @@ build() {
 		rm -rf "$target"
 		mv "$staging" "$target"
 	fi
-	ln -sfn "$target/bin/$binary" "$cache/bin/$binary"
+	built+=("$target/bin/$binary")
 }
 
 build pulumi pulumi github.com/pulumi/pulumi/pkg/v3
 build language-nodejs pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3
+
+engine="$cache/engine-$(printf '%s\n' "${built[@]}" | sha256sum | cut -c1-16)"
+if [ ! -d "$engine/bin" ]; then
+	staging=$(mktemp -d "$cache/.staging-XXXXXX")
+	mkdir "$staging/bin"
+	for binary in "${built[@]}"; do
+		ln "$binary" "$staging/bin/" 2>/dev/null || cp "$binary" "$staging/bin/"
+	done
+	rm -rf "$engine"
+	mv "$staging" "$engine"
+fi
+for binary in "${built[@]}"; do
+	ln -sfn "$engine/bin/$(basename "$binary")" "$cache/bin/$(basename "$binary")"
+done
 "$cache/bin/pulumi" version >&2
 echo "$cache/bin"

@@ -11,14 +11,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { REPO_LAYOUT } from "@br-criu/generators";
 import {
   buildrootTreeSteps,
+  doubleBuildCommands,
   parseComparison,
   parseManifest,
-  reproducibilityCheck,
-  stageCommand,
+  stageScriptCommand,
   type DockerRunner,
   type StagePaths,
 } from "@br-criu/planner";
@@ -42,11 +43,14 @@ const STACK = "container-test";
 const DEFCONFIG = "qemu_x86_64_criu_defconfig";
 const user = invokingUser();
 const home = userDirectory(user, "container-home");
-// The comparison runs on the host as the invoking user, who may not be able
-// to read this checkout (a clone in a private temporary directory): a copy.
-const STAGE_SCRIPT = join(home, "stage.sh");
-copyFileSync(join(REPO_ROOT, "packages/build-env/stage.sh"), STAGE_SCRIPT);
+// The comparison runs on the host as the invoking user, from the repository
+// root, and that user may not be able to read this checkout (a clone in a
+// private temporary directory): a copy at the same place below the user's home.
+const STAGE_SCRIPT = join(home, REPO_LAYOUT.stageScript);
+mkdirSync(dirname(STAGE_SCRIPT), { recursive: true });
+copyFileSync(join(REPO_ROOT, REPO_LAYOUT.stageScript), STAGE_SCRIPT);
 chmodSync(STAGE_SCRIPT, 0o755);
+giveToUser(user, join(home, "packages"));
 
 requireDocker();
 const base = ensureBaseImage();
@@ -66,7 +70,7 @@ const standIn = createStandInBuildroot(scratchDir("standin-upstream"), randomByt
 giveToUser(user, standIn.dir);
 
 function paths(buildroot: string, output: string): StagePaths {
-  return { buildroot, external: join(REPO_ROOT, "packages/br2-external"), output };
+  return { buildroot, external: join(REPO_ROOT, REPO_LAYOUT.external), output };
 }
 
 /** Runs command lines joined as a stage joins its steps; fails with the output when one fails. */
@@ -101,12 +105,19 @@ test("the stand-in Buildroot builds in the container: images on the host, owned 
   assert.match(stdout, new RegExp(`^>>> linux ${standIn.token} ccache miss$`, "m"));
 
   const images = join(stagePaths.output, "images");
-  assert.deepEqual(readdirSync(images).sort(), ["manifest.sha256", "rootfs.cpio", "rootfs.tar", "vmlinux"]);
+  assert.deepEqual(readdirSync(images).sort(), [
+    "bzImage",
+    "manifest.sha256",
+    "rootfs.cpio",
+    "rootfs.tar",
+    "start-qemu.sh",
+  ]);
   const manifest = parseManifest(readFileSync(join(images, "manifest.sha256"), "utf8"));
   assert.deepEqual(manifest, {
+    bzImage: sha256(join(images, "bzImage")),
     "rootfs.cpio": sha256(join(images, "rootfs.cpio")),
     "rootfs.tar": sha256(join(images, "rootfs.tar")),
-    vmlinux: sha256(join(images, "vmlinux")),
+    "start-qemu.sh": sha256(join(images, "start-qemu.sh")),
   });
   assert.deepEqual(filesNotOwnedBy(stagePaths.output, user.uid), [], `every output file belongs to uid ${user.uid}`);
   assert.deepEqual(filesNotOwnedBy(stagePaths.buildroot, user.uid), [], "the checkout belongs to the invoking user");
@@ -132,18 +143,19 @@ test("the reproducibility check in the container: identical manifests, and an em
   ] as const) {
     const stagePaths = paths(join(userDirectory(user, "checkout"), "buildroot"), userDirectory(user, "output"));
     fullBuild(release, stagePaths);
-    // The VerifyReproducible stage's own command lines: a second build in a fresh directory at the same O=.
-    const check = reproducibilityCheck(
+    // The double build's own command lines: a second build in a fresh directory at the same O=.
+    const context = {
       runner,
-      stagePaths,
-      STACK,
-      DEFCONFIG,
-      join(userDirectory(user, "output-verify"), "second"),
-      STAGE_SCRIPT,
-    );
+      paths: stagePaths,
+      stack: STACK,
+      defconfig: DEFCONFIG,
+      kernelVersion: "6.12.91",
+      record: { current: "", next: "" },
+    };
+    const check = doubleBuildCommands(context, join(userDirectory(user, "output-verify"), "second"));
     const verdict = parseComparison(runSteps(check.create));
     assert.deepEqual(verdict, expected, release.tag);
-    runSteps(check.delete);
+    runSteps([...check.cleanup, ...check.delete]);
   }
 });
 
@@ -166,7 +178,18 @@ test("a build image without a tool Buildroot's dependency check needs fails the 
     home,
   );
   assert.equal(checkout.status, 0, checkout.stderr);
-  const config = runAsUser(user, stageCommand(brokenRunner, stagePaths, STACK, "config", [DEFCONFIG]), home);
+  const config = runAsUser(
+    user,
+    stageScriptCommand({
+      runner: brokenRunner,
+      paths: stagePaths,
+      stack: STACK,
+      stage: "config",
+      step: 0,
+      args: ["make", "br-criu-logs/config.log", DEFCONFIG],
+    }),
+    home,
+  );
   assert.equal(config.status, 1);
   assert.match(config.stderr, /Buildroot \(stand-in\) needs Buildroot's host tools; missing: rsync/);
 });

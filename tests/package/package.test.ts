@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "@br-criu/kernel";
+import { cacheRoot } from "@br-criu/cache";
 import { CRIU_RELEASES, CRIU_VERSION } from "@br-criu/model";
 import { DEBIAN_ARCHES, buildCriu } from "@br-criu/runtime";
 import { loadProject, loadStack, resolveStack } from "@br-criu/stacks";

@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chownSync, lstatSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDirectory, cacheRoot } from "@br-criu/kernel";
-import { FULL_BUILD_STAGES, buildrootTreeSteps, stageCommand, type Runner, type StagePaths } from "@br-criu/planner";
+import { cacheDirectory, cacheRoot } from "@br-criu/cache";
+import { buildrootTreeSteps, fullBuildCommands, type Runner, type StagePaths } from "@br-criu/planner";
 import type { StandInBuildroot, StandInRelease } from "./standin-buildroot";
 import { REPO_ROOT } from "./project";
 import { scratchDir } from "./scratch";
@@ -171,7 +171,7 @@ export function giveToUser(user: InvokingUser, dir: string): void {
   if (process.getuid!() !== user.uid) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dir]);
 }
 
-/** The docker mode's command lines for a full build of a stand-in release: checkout with the commit check, then every Buildroot stage. */
+/** The docker mode's command lines for a full build of a stand-in release: checkout with the commit check, then every Buildroot stage's build steps. */
 export function fullBuildSteps(
   runner: Runner,
   paths: StagePaths,
@@ -180,8 +180,9 @@ export function fullBuildSteps(
   release: StandInRelease,
   defconfig: string,
 ): string[] {
+  const context = { runner, paths, stack, defconfig, kernelVersion: "6.12.91", record: { current: "", next: "" } };
   return [
     ...buildrootTreeSteps(runner, paths, stack, { url: standIn.dir, tag: release.tag, commit: release.commit }),
-    ...FULL_BUILD_STAGES.map((stage) => stageCommand(runner, paths, stack, stage, [defconfig])),
+    ...fullBuildCommands(context, "build"),
   ];
 }

@@ -27,9 +27,9 @@ class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-    const state: Record<string, any> = { ...args.inputs };
-    if (args.type === "command:local:Command") state["stdout"] = this.stdout(args.name);
-    return { id: `${args.name}-id`, state };
+    // What a command printed, for command.local.Command and br-criu's provider alike (its checkout calls it verified).
+    const printed = this.stdout(args.name);
+    return { id: `${args.name}-id`, state: { ...args.inputs, stdout: printed, verified: printed.trim() } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -56,14 +56,35 @@ const resolved = <T>(output: pulumi.Input<T> | undefined): Promise<T | undefined
 export interface ProgramRun {
   readonly resources: readonly RecordedResource[];
   readonly outputs: Record<string, unknown>;
+  /** What the program logged, as "<severity> <resource name>: <message>". */
+  readonly logs: readonly string[];
+}
+
+/** Captures pulumi.log while `body` runs (under mocks the log has no engine to go to). */
+async function capturingLogs<T>(body: () => Promise<T>): Promise<{ value: T; logs: string[] }> {
+  const logs: string[] = [];
+  const log = pulumi.log as unknown as Record<string, unknown>;
+  const saved = { info: log["info"], warn: log["warn"], error: log["error"] };
+  for (const severity of ["info", "warn", "error"] as const) {
+    log[severity] = (message: string, resource?: pulumi.Resource) => {
+      const named = resource ? (resource as unknown as { __name?: string }).__name : undefined;
+      logs.push(`${severity} ${named ?? "stack"}: ${message}`);
+      return Promise.resolve();
+    };
+  }
+  try {
+    return { value: await body(), logs };
+  } finally {
+    Object.assign(log, saved);
+  }
 }
 
 const defaultStdout: FakeStdout = (name) =>
-  name.endsWith("-image-make")
+  name.endsWith("-image")
     ? `>>> host-fakedate  Building\n${"a".repeat(64)}  bzImage\n${"b".repeat(64)}  rootfs.ext2\n${"c".repeat(64)}  start-qemu.sh\n`
-    : name.endsWith("-verify-second-build")
+    : name.endsWith("-double-build")
       ? "identical\n"
-      : name.endsWith("-boot-test-qemu")
+      : name.endsWith("-boot-test")
         ? JSON.stringify({
             stack: name,
             passed: true,
@@ -77,7 +98,7 @@ const defaultStdout: FakeStdout = (name) =>
             ],
             timings: { bootToResultSeconds: 12.5 },
           })
-        : name.endsWith("-checkout")
+        : name.endsWith("-buildroot")
           ? "buildroot 2026.02.3 679b9ead7620bbf193620d1ebf56f53c1764d37a\n"
           : "";
 
@@ -85,18 +106,22 @@ const defaultStdout: FakeStdout = (name) =>
 export async function runProgram(
   stack: string,
   config: Record<string, string>,
-  stdout: FakeStdout = defaultStdout,
+  options: { stdout?: FakeStdout; preview?: boolean } = {},
 ): Promise<ProgramRun> {
+  const stdout = options.stdout ?? defaultStdout;
   const mocks = new RecordingMocks(stdout);
-  await pulumi.runtime.setMocks(mocks, "br-criu", stack, false);
+  await pulumi.runtime.setMocks(mocks, "br-criu", stack, options.preview ?? false);
   pulumi.runtime.setAllConfig(config);
-  const program: StackOutputs = defineStack(stack);
-  const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(program)) outputs[key] = await resolved(value as pulumi.Input<unknown>);
-  // Let registrations that no output waits for finish.
-  for (let settled = -1; settled !== mocks.resources.length;) {
-    settled = mocks.resources.length;
-    await new Promise((done) => setTimeout(done, 10));
-  }
-  return { resources: mocks.resources, outputs };
+  const { value: outputs, logs } = await capturingLogs(async () => {
+    const program: StackOutputs = defineStack(stack);
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) values[key] = await resolved(value as pulumi.Input<unknown>);
+    // Let registrations that no output waits for finish.
+    for (let settled = -1; settled !== mocks.resources.length;) {
+      settled = mocks.resources.length;
+      await new Promise((done) => setTimeout(done, 10));
+    }
+    return values;
+  });
+  return { resources: mocks.resources, outputs, logs };
 }

@@ -56,38 +56,38 @@ function environment() {
   };
 }
 
-test("usage errors and missing environment exit 2", () => {
-  for (const args of [[], ["nonsense"], ["toolchain"], ["manifest"], ["compare-manifests", "a"]]) {
+test("usage errors, missing environment and log files outside the output directory exit 2", () => {
+  for (const args of [[], ["nonsense"], ["make"], ["clean", "x"], ["manifest"], ["compare-manifests", "a"]]) {
     const result = stage(args);
     assert.equal(result.status, 2, JSON.stringify(args));
     assert.match(result.stderr, /usage: br-criu-stage/);
   }
-  const missing = stage(["config", "x_defconfig"]);
+  const missing = stage(["make", "br-criu-logs/config.log", "x_defconfig"]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /BR_CRIU_BUILDROOT is not set/);
+  const { env } = environment();
+  for (const log of ["/etc/passwd", "../outside.log", "br-criu-logs/../../outside.log"]) {
+    const outside = stage(["make", log, "toolchain"], env);
+    assert.equal(outside.status, 2, log);
+    assert.match(outside.stderr, /must be a path below the output directory/);
+  }
 });
 
-test("a stage streams only Buildroot's progress lines and logs everything", () => {
+test("make streams only Buildroot's progress lines and logs everything", () => {
   const { output, env } = environment();
-  writeFileSync(join(output, "stale-file"), "from an earlier build");
-  const result = stage(["toolchain", "qemu_x86_64_criu_defconfig"], env);
+  const result = stage(["make", "br-criu-logs/toolchain.log", "qemu_x86_64_criu_defconfig", "toolchain"], env);
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, ">>> qemu_x86_64_criu_defconfig configuring\n>>> toolchain Building\n");
-  assert.equal(
-    existsSync(join(output, "stale-file")),
-    false,
-    "the toolchain stage starts from an empty output directory",
-  );
+  assert.equal(existsSync(join(output, ".config")), true);
   const log = readFileSync(join(output, "br-criu-logs/toolchain.log"), "utf8");
   assert.match(log, /compiler chatter/);
   assert.match(log, /warning: noise/);
 });
 
 test("a failing make prints the end of its log and fails the stage", () => {
-  const { output, env } = environment();
-  mkdirSync(join(output, "x"));
-  // `kernel` runs linux-rebuild, which the stand-in Makefile does not have: make fails.
-  const result = stage(["kernel", "d"], env);
+  const { env } = environment();
+  // The stand-in Makefile has no linux-rebuild: make fails.
+  const result = stage(["make", "br-criu-logs/kernel.log", "linux-rebuild"], env);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /make linux-rebuild failed; last 40 lines of .*br-criu-logs\/kernel\.log:/);
   assert.match(result.stderr, /No rule to make target .linux-rebuild./);
@@ -109,9 +109,10 @@ test("the tail shows the real cause of a long failing make", () => {
   assert.doesNotMatch(result.stderr, /^line 1$/m, "only the last 40 lines");
 });
 
-test("image writes a sorted sha256 manifest and prints it", () => {
+test("image-manifest writes a sorted sha256 manifest of images/ and prints it", () => {
   const { output, env } = environment();
-  const result = stage(["image", "d"], env);
+  assert.equal(stage(["make", "br-criu-logs/image.log"], env).status, 0);
+  const result = stage(["image-manifest"], env);
   assert.equal(result.status, 0, result.stderr);
   const manifest = readFileSync(join(output, "images/manifest.sha256"), "utf8");
   const sha = (text: string) => execFileSync("sha256sum", { input: text, encoding: "utf8" }).split(" ")[0]!;

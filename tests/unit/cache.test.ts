@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { adoptUnmarked, cacheDirectory, cacheDirectoryAsync, COMPLETE_MARKER } from "@br-criu/kernel";
+import { adoptUnmarked, cacheDirectory, cacheDirectoryAsync, COMPLETE_MARKER } from "@br-criu/cache";
 import { scratchDir } from "../support/scratch";
 
 const root = scratchDir("cache-test");

@@ -181,7 +181,7 @@ test("unknown and duplicate features, nftables without its kernel feature", () =
 test("schema errors: unknown keys list the allowed ones, wrong types say what was expected", () => {
   const [unknown] = problems({ ...MINIMAL_X86, kernelVersoin: "6.1" });
   assert.equal(unknown!.key, "kernelVersoin");
-  assert.match(unknown!.fix, /allowed keys: arch, board, bootTest, buildMode, buildrootCommit/);
+  assert.match(unknown!.fix, /allowed keys: arch, board, bootTest, buildBaseImage, buildDebianArchive, /);
   const [wrongType] = problems({ ...MINIMAL_X86, rootfsPackages: "htop" });
   assert.equal(wrongType!.key, "rootfsPackages");
   assert.match(wrongType!.message, /expected array, got string "htop"/);

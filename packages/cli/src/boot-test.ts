@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { buildTestKernel, cacheRoot, ensureKernelSource, type Fragment } from "@br-criu/kernel";
+import { cacheRoot } from "@br-criu/cache";
+import { buildTestKernel, ensureKernelSource, type Fragment } from "@br-criu/kernel";
 import { criuCheckExpectations, type ResolvedBoard } from "@br-criu/model";
 import {
   HOST_SYSROOT,
@@ -20,9 +21,10 @@ import {
 } from "@br-criu/runtime";
 import { UsageError, parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo } from "./project";
-import { EXTERNAL_TREE } from "./generate";
+import { ACCEPTANCE_SCRIPT, COMMON_OVERLAY, REPO_LAYOUT } from "@br-criu/generators";
 
-export const ACCEPTANCE_SCRIPT = `${EXTERNAL_TREE}/board/common/rootfs-overlay/usr/libexec/br-criu/criu-acceptance`;
+/** The acceptance script in the checked-in BR2_EXTERNAL tree, relative to the repository root. */
+export const ACCEPTANCE_SCRIPT_SOURCE = `${REPO_LAYOUT.external}/${COMMON_OVERLAY}/${ACCEPTANCE_SCRIPT}`;
 
 /** The build machine's architecture in br-criu's names. */
 function hostArch(): string {
@@ -107,7 +109,7 @@ async function testSystemInvocation(options: TestSystemOptions): Promise<Invocat
     const criu = testSystemCriu(board, cacheRoot());
     io.stderr(`${name}: CRIU from ${criu.origin}\n`);
     const criuCheckFeatures = [...new Set(criuCheckExpectations(board.features).map((e) => e.check))];
-    const acceptanceScript = join(options.root, ACCEPTANCE_SCRIPT);
+    const acceptanceScript = join(options.root, ACCEPTANCE_SCRIPT_SOURCE);
     // x86_64's pc machine with the qemu64 CPU seeds no randomness (no RDRAND, no boot seed): without the
     // wait each criu command spent about 3 s in libuuid (boot to result 47 s, with it under 8 s). arm's
     // vexpress-a9 seeds none either, but gathering jitter entropy there took longer than the waits it

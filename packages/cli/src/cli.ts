@@ -22,7 +22,8 @@ import { openProject, resolveStacks, selectedStacks, type CliIo, type ResolvedSt
 import { verifyKernel } from "./verify-kernel";
 import { checkBuildrootConfig, checkKernel } from "./check-build";
 import { bootTest } from "./boot-test";
-import { generate, writeRendered } from "./generate";
+import { writeFileWithMode } from "@br-criu/cache";
+import { generate } from "./generate";
 import { planJson } from "./plan-json";
 
 const USAGE = `usage:
@@ -100,7 +101,7 @@ function plan(argv: readonly string[], io: CliIo): number {
     for (const file of rendered) {
       const target = join(base, file.path);
       try {
-        writeRendered(target, file);
+        writeFileWithMode(target, file);
       } catch (error) {
         throw new PathError(
           `--out ${outFlag}: cannot write ${file.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,

@@ -4,8 +4,9 @@
  * defconfig, kernel fragment and start-qemu.sh in the BR2_EXTERNAL tree);
  * `--check` only reports drift.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileWithMode } from "@br-criu/cache";
 import { compareSymbols } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import {
@@ -75,7 +76,7 @@ export function generate(
         `${current === undefined ? "missing" : current === content ? `mode ${currentMode?.toString(8)} instead of ${mode.toString(8)}` : "differs"}: ${path}`,
       );
     } else {
-      writeRendered(target, { path, content, mode });
+      writeFileWithMode(target, { content, mode });
       report.push(`wrote ${path}`);
     }
   }
@@ -92,11 +93,4 @@ export function generate(
   if (drifted.length === 0) report.push("generated files are up to date");
   else if (options.check) report.push(`run \`npm run generate\` to update ${drifted.length} file(s)`);
   return { drifted, report };
-}
-
-/** Writes a rendered file with its mode, creating directories. */
-export function writeRendered(target: string, rendered: RenderedFile): void {
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, rendered.content);
-  chmodSync(target, rendered.mode ?? 0o644);
 }

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { renderKernelFragment, featureMatrix } from "@br-criu/generators";
+import { cacheRoot } from "@br-criu/cache";
 import {
-  cacheRoot,
   ensureKernelSource,
   kernelVersionOf,
   prepareKconfigTools,

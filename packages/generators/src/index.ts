@@ -8,3 +8,4 @@ export * from "./qemu";
 export * from "./kernel-hashes";
 export * from "./writers";
 export * from "./criu-recipe";
+export * from "./external-tree";

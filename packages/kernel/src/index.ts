@@ -3,5 +3,3 @@ export * from "./report";
 export * from "./source";
 export * from "./verify";
 export * from "./test-kernel";
-export * from "./cache";
-export * from "./command-output";

@@ -7,18 +7,11 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
-import { COMPLETE_MARKER, cacheDirectory } from "./cache";
+import { COMPLETE_MARKER, cacheDirectory, cacheRoot } from "@br-criu/cache";
 
 export const DEBIAN_KERNEL_TARBALL = "/usr/src/linux-source-6.12.tar.xz";
 export const DEBIAN_KERNEL_PACKAGE = "linux-source-6.12";
-
-/** Cache root: $BR_CRIU_CACHE, else $XDG_CACHE_HOME/br-criu, else ~/.cache/br-criu. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["BR_CRIU_CACHE"]) return env["BR_CRIU_CACHE"];
-  return join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "br-criu");
-}
 
 export interface KernelSource {
   /** Unpacked source tree (read-only by convention: builds use O=). */

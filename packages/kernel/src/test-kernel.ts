@@ -12,7 +12,7 @@ import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
 import { minimalBootOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
-import { adoptUnmarked, cacheDirectoryAsync } from "./cache";
+import { adoptUnmarked, cacheDirectoryAsync } from "@br-criu/cache";
 import type { KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";

@@ -19,7 +19,7 @@ import {
   type KconfigValue,
 } from "@br-criu/kconfig";
 import { criuFeatures, type ResolvedBoard } from "@br-criu/model";
-import { outputTail } from "./command-output";
+import { outputTail } from "@br-criu/cache";
 import { analyzeConfig, explainSymbol, type ConfigAnalysis, type OptionFinding, type RequestedOption } from "./analyze";
 
 const run = promisify(execFile);

@@ -70,6 +70,8 @@ export interface ArchInfo {
   readonly kernelImageSymbol: string;
   /** Kernel image file name in output/images. */
   readonly kernelImageFile: string;
+  /** Where the kernel build leaves that image, relative to the kernel tree (the make target is kernelImageFile). */
+  readonly kernelBuildImage: string;
   /** Host tools the kernel build needs for this arch's defconfig (Buildroot NEEDS_HOST_* symbols). */
   readonly kernelHostNeeds: readonly string[];
   /** Serial console on the default QEMU machine. */
@@ -102,6 +104,7 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
     defaultKernelDefconfig: "x86_64_defconfig",
     kernelImageSymbol: "BR2_LINUX_KERNEL_BZIMAGE",
     kernelImageFile: "bzImage",
+    kernelBuildImage: "arch/x86/boot/bzImage",
     // x86_64_defconfig enables the ORC unwinder, whose objtool needs libelf.
     kernelHostNeeds: ["BR2_LINUX_KERNEL_NEEDS_HOST_LIBELF"],
     console: "ttyS0",
@@ -121,6 +124,7 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
     },
     kernelImageSymbol: "BR2_LINUX_KERNEL_IMAGE",
     kernelImageFile: "Image",
+    kernelBuildImage: "arch/arm64/boot/Image",
     // arm64 defconfig signs modules and builds crypto that needs host OpenSSL.
     kernelHostNeeds: ["BR2_LINUX_KERNEL_NEEDS_HOST_OPENSSL"],
     console: "ttyAMA0",
@@ -146,6 +150,7 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
     defaultKernelDefconfig: "vexpress_defconfig",
     kernelImageSymbol: "BR2_LINUX_KERNEL_ZIMAGE",
     kernelImageFile: "zImage",
+    kernelBuildImage: "arch/arm/boot/zImage",
     kernelHostNeeds: [],
     console: "ttyAMA0",
     qemuMachine: "vexpress-a9",
@@ -163,6 +168,8 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
     defaultKernelDefconfig: "pseries_le_defconfig",
     kernelImageSymbol: "BR2_LINUX_KERNEL_VMLINUX",
     kernelImageFile: "vmlinux",
+    // pseries firmware (QEMU's VOF or SLOF) loads the ELF kernel itself.
+    kernelBuildImage: "vmlinux",
     kernelHostNeeds: ["BR2_LINUX_KERNEL_NEEDS_HOST_LIBELF", "BR2_LINUX_KERNEL_NEEDS_HOST_OPENSSL"],
     console: "hvc0",
     qemuMachine: "pseries",
@@ -178,6 +185,7 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
     cpus: { rv64gc: cpu("rv64gc") },
     kernelImageSymbol: "BR2_LINUX_KERNEL_IMAGE",
     kernelImageFile: "Image",
+    kernelBuildImage: "arch/riscv/boot/Image",
     kernelHostNeeds: [],
     console: "ttyS0",
     qemuMachine: "virt",

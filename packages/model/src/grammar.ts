@@ -216,6 +216,39 @@ export const GIT_REPOSITORY: Grammar = {
   ],
 };
 
+/**
+ * A Docker image reference (the build image's base): [registry/]name[:tag][@sha256:digest].
+ * It reaches `docker build --build-arg BASE=...` as one argument, never through a shell.
+ */
+export const IMAGE_REFERENCE: Grammar = {
+  describe:
+    "a Docker image reference such as debian:bookworm-slim or registry.example.com/debian@sha256:<64 hex digits>, from letters, digits and ._/:@-",
+  alphabet: /[A-Za-z0-9._/:@-]/,
+  maxLength: 255,
+  rules: [
+    (value) =>
+      /^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(\/[a-z0-9][a-z0-9._-]*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(
+        value,
+      )
+        ? undefined
+        : "is not a Docker image reference (lower-case name components, an optional :tag and @sha256: digest)",
+  ],
+};
+
+/** An http(s) URL of a Debian archive (the build image's package source). */
+export const ARCHIVE_URL: Grammar = {
+  describe: "an http:// or https:// URL from letters, digits and ._/:~%+-, e.g. http://deb.debian.org/debian",
+  alphabet: /[A-Za-z0-9._/:~%+-]/,
+  maxLength: 300,
+  rules: [
+    (value) =>
+      /^https?:\/\/[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(\/[A-Za-z0-9._~%+-]*)*$/.test(value)
+        ? undefined
+        : "must be http:// or https://, a host, and a path",
+    noDotDot,
+  ],
+};
+
 /** A Kconfig symbol without its CONFIG_ prefix, as br-criu:kernelConfig keys are written. */
 export const KCONFIG_SYMBOL = /^[A-Z0-9][A-Z0-9_]{0,63}$/;
 

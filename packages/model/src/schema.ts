@@ -13,6 +13,8 @@
 import { z } from "zod";
 import {
   ABSOLUTE_PATH,
+  ARCHIVE_URL,
+  IMAGE_REFERENCE,
   DEVICE_TREE,
   GIT_REPOSITORY,
   parseKernelConfigValue,
@@ -196,12 +198,36 @@ export const stackConfigSchema = z.strictObject({
   ccacheCache: grammarString(VOLUME_NAME)
     .default("br-criu-ccache")
     .describe("Docker volume holding the ccache directory."),
-  retainCaches: z.boolean().default(true).describe("Keep the download and ccache volumes on `pulumi destroy`."),
+  retainCaches: z
+    .boolean()
+    .default(true)
+    .describe("Keep the download cache and ccache (Docker volumes, or directories in host mode) on `pulumi destroy`."),
   buildMode: z
     .enum(["docker", "host"])
     .default("docker")
     .describe(
       "docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies).",
+    ),
+  buildBaseImage: grammarString(IMAGE_REFERENCE)
+    .optional()
+    .describe(
+      "Base image of the build container (the Dockerfile's BASE), e.g. one made with packages/build-env/debootstrap-base.sh where no registry can be reached; the Dockerfile's pinned digest when unset.",
+    ),
+  buildDebianArchive: grammarString(ARCHIVE_URL)
+    .optional()
+    .describe(
+      "Debian archive the build container installs Buildroot's host tools from (the Dockerfile's DEBIAN_ARCHIVE); the dated snapshot.debian.org archive when unset.",
+    ),
+  buildDebianSecurityArchive: grammarString(ARCHIVE_URL)
+    .optional()
+    .describe(
+      "Debian security archive of the build container (the Dockerfile's DEBIAN_SECURITY_ARCHIVE); the dated snapshot when unset.",
+    ),
+  providers: z
+    .enum(["br-criu", "pulumi"])
+    .default("br-criu")
+    .describe(
+      "br-criu: br-criu's own provider runs every build step (in this repository, nothing to download); pulumi: @pulumi/command and @pulumi/docker run the same command lines (their plugins are downloaded).",
     ),
   workDir: grammarString(ABSOLUTE_PATH)
     .optional()

@@ -1,7 +1,6 @@
 /**
- * Shell command lines that run a build stage, in the build container or on
- * the host. Pure string building; the Pulumi components pass the result to
- * `command.local.Command`. Every word goes through the one shell quoting
+ * Shell command lines that run stage.sh, in the build container or on the
+ * host. Pure string building; every word goes through the one shell quoting
  * function of the generators.
  */
 import { shellCommandLine, shellQuote } from "@br-criu/generators";
@@ -51,19 +50,33 @@ export interface StagePaths {
   readonly output: string;
 }
 
-export function containerName(stack: string, stage: string): string {
-  return `br-criu-${stack}-${stage}`.replace(/[^A-Za-z0-9_.-]/g, "-");
+const CONTAINER_PREFIX = "br-criu";
+
+/** The container of step `step` (0, 1, ...) of a stage; a stage's containers share a prefix. */
+export function containerName(stack: string, stage: string, step: number): string {
+  return `${containerPrefix(stack, stage)}-${step}`;
 }
 
-/** The command line running `stage.sh <stage> <args...>` for a stack. */
-export function stageCommand(
-  runner: Runner,
-  paths: StagePaths,
-  stack: string,
-  stage: string,
-  args: readonly string[],
-  extraMounts: readonly string[] = [],
-): string {
+function containerPrefix(stack: string, stage: string): string {
+  return `${CONTAINER_PREFIX}-${stack}-${stage}`.replace(/[^A-Za-z0-9_.-]/g, "-");
+}
+
+/** Where and as what one stage.sh call runs. */
+export interface StageScriptCall {
+  readonly runner: Runner;
+  readonly paths: StagePaths;
+  readonly stack: string;
+  readonly stage: string;
+  /** Which step of the stage (names its container). */
+  readonly step: number;
+  readonly args: readonly string[];
+  /** Extra `-v` mounts in the container. */
+  readonly mounts?: readonly string[];
+}
+
+/** The command line running `stage.sh <args...>` for a stack. */
+export function stageScriptCommand(call: StageScriptCall): string {
+  const { runner, paths } = call;
   if (runner.mode === "docker") {
     const mounts = [
       ["-v", `${runner.downloadVolume}:${CONTAINER_PATHS.downloads}`],
@@ -71,10 +84,18 @@ export function stageCommand(
       ["-v", `${paths.buildroot}:${CONTAINER_PATHS.buildroot}`],
       ["-v", `${paths.external}:${CONTAINER_PATHS.external}:ro`],
       ["-v", `${paths.output}:${CONTAINER_PATHS.output}`],
-      ...extraMounts.map((mount) => ["-v", mount]),
+      ...(call.mounts ?? []).map((mount) => ["-v", mount]),
     ].flat();
-    const run = shellCommandLine(["docker", "run", "--rm", "--name", containerName(stack, stage)]);
-    return `${run} ${AS_INVOKING_USER} ${shellCommandLine([...mounts, runner.image, stage, ...args])}`;
+    // --init: a signal to `docker run` reaches stage.sh and make through the container's init, so an interrupted stage stops.
+    const run = shellCommandLine([
+      "docker",
+      "run",
+      "--rm",
+      "--init",
+      "--name",
+      containerName(call.stack, call.stage, call.step),
+    ]);
+    return `${run} ${AS_INVOKING_USER} ${shellCommandLine([...mounts, runner.image, ...call.args])}`;
   }
   const env = [
     `BR_CRIU_BUILDROOT=${paths.buildroot}`,
@@ -83,7 +104,7 @@ export function stageCommand(
     `BR2_DL_DIR=${runner.downloadDir}`,
     `BR2_CCACHE_DIR=${runner.ccacheDir}`,
   ];
-  return shellCommandLine(["env", ...env, runner.stageScript, stage, ...args]);
+  return shellCommandLine(["env", ...env, runner.stageScript, ...call.args]);
 }
 
 /** The pinned Buildroot release: where to clone it from, which tag, and the commit the tag must be. */
@@ -101,10 +122,10 @@ export function localRepositoryPath(url: string): string | undefined {
 }
 
 /**
- * The checkout stage's steps: make the checkout directory (as the invoking
- * user; docker would make a missing one as root), then clone the tag and
- * check its commit. A local mirror is mounted read-only into the container,
- * which cannot see the host's files.
+ * The checkout's steps: make the checkout directory (as the invoking user;
+ * docker would make a missing one as root), then clone the tag and check its
+ * commit. A local mirror is mounted read-only into the container, which
+ * cannot see the host's files.
  */
 export function buildrootTreeSteps(
   runner: Runner,
@@ -113,70 +134,28 @@ export function buildrootTreeSteps(
   source: BuildrootSource,
 ): string[] {
   const local = localRepositoryPath(source.url);
-  const mkdir = shellCommandLine(["mkdir", "-p", paths.buildroot]);
-  if (runner.mode === "docker" && local !== undefined) {
-    return [
-      mkdir,
-      stageCommand(
-        runner,
-        paths,
-        stack,
-        "buildroot-tree",
-        [CONTAINER_PATHS.upstream, source.tag, source.commit],
-        [`${local}:${CONTAINER_PATHS.upstream}:ro`],
-      ),
-    ];
-  }
-  return [mkdir, stageCommand(runner, paths, stack, "buildroot-tree", [source.url, source.tag, source.commit])];
+  const mounted = runner.mode === "docker" && local !== undefined;
+  const url = mounted ? CONTAINER_PATHS.upstream : source.url;
+  return [
+    shellCommandLine(["mkdir", "-p", paths.buildroot]),
+    stageScriptCommand({
+      runner,
+      paths,
+      stack,
+      stage: "checkout",
+      step: 0,
+      args: ["buildroot-tree", url, source.tag, source.commit],
+      ...(mounted ? { mounts: [`${local}:${CONTAINER_PATHS.upstream}:ro`] } : {}),
+    }),
+  ];
 }
 
 /**
- * Removes containers a stage left behind (an interrupted run); the name
- * prefix also catches its sub-steps (kernel-configure for kernel). Nothing to
- * do on the host.
+ * Removes containers a stage left behind (an interrupted run): every step's
+ * container of that stage. Nothing to do on the host.
  */
-export function removeContainerCommand(runner: Runner, stack: string, stage: string): string {
+export function removeContainersCommand(runner: Runner, stack: string, stage: string): string {
   if (runner.mode === "host") return "true";
-  const filter = shellQuote(`name=^${containerName(stack, stage)}`);
+  const filter = shellQuote(`name=^/?${containerPrefix(stack, stage)}-[0-9]+$`);
   return `docker ps -aq --filter ${filter} | xargs -r docker rm -f >/dev/null 2>&1 || true`;
-}
-
-/** The Buildroot stages of a full build, in order (what VerifyReproducible runs a second time). */
-export const FULL_BUILD_STAGES = ["toolchain", "config", "kernel-configure", "kernel", "rootfs", "image"] as const;
-
-export interface ReproducibilityCheck {
-  /** A second full build in `secondOutput`, then the manifest comparison (stdout: parseComparison's input). */
-  readonly create: readonly string[];
-  /** Empties and removes the second output directory. */
-  readonly delete: readonly string[];
-}
-
-/**
- * The VerifyReproducible stage: build the board again in a fresh output
- * directory (mounted at the same O= path in the container) and compare the
- * two image manifests. A difference is a verdict to report, not a failed
- * command, so the comparison never fails the step.
- */
-export function reproducibilityCheck(
-  runner: Runner,
-  paths: StagePaths,
-  stack: string,
-  defconfig: string,
-  secondOutput: string,
-  stageScript: string,
-): ReproducibilityCheck {
-  const second = { ...paths, output: secondOutput };
-  const manifest = (output: string) => `${output}/images/manifest.sha256`;
-  const compare = shellCommandLine([stageScript, "compare-manifests", manifest(paths.output), manifest(secondOutput)]);
-  return {
-    create: [
-      shellCommandLine(["mkdir", "-p", secondOutput]),
-      ...FULL_BUILD_STAGES.map((stage) => stageCommand(runner, second, stack, stage, [defconfig])),
-      `{ ${compare} || true; }`,
-    ],
-    delete: [
-      stageCommand(runner, second, stack, "clean", []),
-      `${shellCommandLine(["rmdir", secondOutput])} 2>/dev/null || true`,
-    ],
-  };
 }

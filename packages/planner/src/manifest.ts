@@ -1,4 +1,4 @@
-/** Reading what stage.sh prints: image manifests and manifest comparisons. */
+/** Reading what stage.sh prints: the checkout's verdict, image manifests and manifest comparisons. */
 import { compareSymbols } from "@br-criu/kconfig";
 
 const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.+)$/;
@@ -30,4 +30,15 @@ export function parseComparison(stdout: string): ManifestComparison {
     return { identical: true, differing: [] };
   }
   return { identical: false, differing: lines.slice(start + 1).filter((line) => line !== "") };
+}
+
+/** "buildroot <tag> <commit>", the line the checkout prints once the commit is verified ("" before). */
+export function parseCheckout(stdout: string): string {
+  return (
+    stdout
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("buildroot "))
+      .pop() ?? ""
+  );
 }

@@ -4,7 +4,8 @@
  * in an existing output directory, so those changes (and a Buildroot bump)
  * force a clean build, counted by `epoch`.
  */
-import { STAGES, inputsHash, type InputMap, type StageInputs, type StageName } from "./stages";
+import { STAGE_NAMES, downstreamOf, type StageName } from "./stage-table";
+import { inputsHash, type InputMap, type StageInputs } from "./stages";
 
 /** Written after a successful build; read by the next plan. */
 export interface BuildRecord {
@@ -54,12 +55,6 @@ function removedPackages(before: InputMap, after: InputMap): string[] {
     .sort();
 }
 
-/** Downstream stages that must follow an upstream re-run. */
-const DOWNSTREAM: Readonly<Partial<Record<StageName, readonly StageName[]>>> = {
-  kernel: ["image"],
-  rootfs: ["image"],
-};
-
 export function planBuild(
   previous: BuildRecord | undefined,
   inputs: StageInputs,
@@ -82,16 +77,16 @@ export function planBuild(
   const epoch = previous === undefined ? 0 : previous.epoch + (clean ? 1 : 0);
 
   const stages = {} as Record<StageName, StagePlan>;
-  for (const stage of STAGES) {
+  for (const stage of STAGE_NAMES) {
     const reasons = clean
       ? [`clean build: ${cleanReasons.join("; ")}`]
       : describeChanges(previous!.inputs[stage], inputs[stage]);
     stages[stage] = { rebuild: reasons.length > 0, reasons };
   }
   if (!clean) {
-    for (const stage of STAGES) {
+    for (const stage of STAGE_NAMES) {
       if (!stages[stage].rebuild) continue;
-      for (const next of DOWNSTREAM[stage] ?? [])
+      for (const next of downstreamOf(stage))
         stages[next] = { rebuild: true, reasons: [...stages[next].reasons, `${stage} re-runs`] };
     }
   }
@@ -110,7 +105,7 @@ export function parseBuildRecord(text: string | undefined): BuildRecord | undefi
       value.inputs === null
     )
       return undefined;
-    for (const stage of STAGES) if (typeof value.inputs[stage] !== "object") return undefined;
+    for (const stage of STAGE_NAMES) if (typeof value.inputs[stage] !== "object") return undefined;
     return value as BuildRecord;
   } catch {
     return undefined;

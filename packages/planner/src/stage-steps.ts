@@ -1,75 +1,118 @@
 /**
- * The command lines of each Buildroot stage, pure: what a stage's
- * `command.local.Command` runs on create and on delete. Each stage is
- * stage.sh through the runner, plus br-criu's own checks where Buildroot
- * could silently drop an option.
+ * The command lines of each stage, from the stage table: what a stage
+ * resource runs on create, what an interrupted one leaves to clean up, and
+ * what its delete runs. The same lines serve br-criu's provider and
+ * `command.local.Command`; every word is quoted by the generators' one
+ * quoting function.
  */
-import { shellCommandLine } from "@br-criu/generators";
-import { stageCommand, type Runner, type StagePaths } from "./invocation";
-
-/** What a stage command runs: create steps joined with &&, delete steps one per line. */
-export interface StageCommands {
-  readonly create: readonly string[];
-  readonly delete: readonly string[];
-}
+import { REPO_LAYOUT, shellCommandLine, stageLog } from "@br-criu/generators";
+import { removeContainersCommand, stageScriptCommand, type Runner, type StagePaths } from "./invocation";
+import { DEFCONFIG_TARGET, STAGE_NAMES, STAGE_TABLE, isBuildStep, type StageName, type StageStep } from "./stage-table";
 
 /** Where and for which board a stage runs. */
 export interface StageContext {
   readonly runner: Runner;
   readonly paths: StagePaths;
   readonly stack: string;
-  /** Buildroot defconfig of the board, e.g. qemu_aarch64_criu_defconfig. */
+  /** Buildroot defconfig target of the board, e.g. qemu_aarch64_criu_defconfig. */
   readonly defconfig: string;
+  readonly kernelVersion: string;
+  /** The build record the next plan compares against, and the one this build will leave (written by the program). */
+  readonly record: { readonly current: string; readonly next: string };
 }
 
-/** Runs the br-criu CLI from the repository (config and kernel checks). */
+export interface StageCommands {
+  /** Run in order (cwd: the repository root); the first failure fails the stage. */
+  readonly create: readonly string[];
+  /** What an interrupted stage leaves behind, removed on cancel and before delete (its containers). */
+  readonly cleanup: readonly string[];
+  /** Run on delete, after the clean-up. */
+  readonly delete: readonly string[];
+}
+
+/** Runs the br-criu command line from the repository root (checks and the boot test). */
 export function brCriuCommand(...words: string[]): string {
-  return shellCommandLine(["npx", "--no-install", "tsx", "packages/cli/src/main.ts", ...words]);
+  return shellCommandLine(["npx", "--no-install", "tsx", REPO_LAYOUT.cliEntry, ...words]);
 }
 
-const run = (c: StageContext, stage: string, args: readonly string[] = [c.defconfig]) =>
-  stageCommand(c.runner, c.paths, c.stack, stage, args);
+/** One step of a stage as a command line; `index` numbers the stage's containers. */
+function stepCommand(stage: string, step: StageStep, index: number, c: StageContext): string {
+  const script = (...args: string[]) =>
+    stageScriptCommand({ runner: c.runner, paths: c.paths, stack: c.stack, stage, step: index, args });
+  switch (step.run) {
+    case "clean-output":
+      // Made first as the invoking user: docker would make a missing mount source as root.
+      return `${shellCommandLine(["mkdir", "-p", c.paths.output])} && ${script("clean")}`;
+    case "make":
+      return script(
+        "make",
+        stageLog(stage),
+        ...step.targets.map((target) => (target === DEFCONFIG_TARGET ? c.defconfig : target)),
+      );
+    case "image-manifest":
+      return script("image-manifest");
+    case "check-buildroot-config":
+      return brCriuCommand("check-buildroot-config", c.stack, "--config", `${c.paths.output}/.config`);
+    case "check-kernel":
+      return brCriuCommand("check-kernel", c.stack, "--tree", `${c.paths.output}/build/linux-${c.kernelVersion}`);
+    case "build-record":
+      return shellCommandLine(["mv", "-f", c.record.next, c.record.current]);
+  }
+}
 
-/** First stage, a clean build (Buildroot cannot change a toolchain in place); its delete removes the output directory. */
-export function toolchainCommands(c: StageContext): StageCommands {
+export function stageCommands(stage: StageName, c: StageContext): StageCommands {
+  const spec = STAGE_TABLE[stage];
   return {
-    create: [shellCommandLine(["mkdir", "-p", c.paths.output]), run(c, "toolchain")],
-    delete: [run(c, "clean", []), `${shellCommandLine(["rmdir", c.paths.output])} 2>/dev/null || true`],
+    create: spec.steps.map((step, index) => stepCommand(stage, step, index, c)),
+    cleanup: c.runner.mode === "docker" ? [removeContainersCommand(c.runner, c.stack, stage)] : [],
+    delete: spec.ownsOutput
+      ? [
+          stageScriptCommand({ runner: c.runner, paths: c.paths, stack: c.stack, stage, step: 0, args: ["clean"] }),
+          `${shellCommandLine(["rmdir", c.paths.output])} 2>/dev/null || true`,
+        ]
+      : [],
   };
 }
 
-/** The generated defconfig, then the check that Buildroot's Kconfig kept every generated BR2_ option. */
-export function configCommands(c: StageContext): StageCommands {
+/**
+ * Every build step of every stage in table order (Buildroot's make targets
+ * and the image manifest, not br-criu's checks), as one container name
+ * prefix `name`: a whole build in one go.
+ */
+export function fullBuildCommands(c: StageContext, name: string): string[] {
+  const builds = STAGE_NAMES.flatMap((stage) => STAGE_TABLE[stage].steps.filter(isBuildStep));
+  return builds.map((step, index) => stepCommand(name, step, index, c));
+}
+
+/**
+ * The double build: every build step of every stage again, in a fresh
+ * output directory (mounted at the same O= path in the container), then the
+ * two image manifests compared. A difference is a verdict to report, not a
+ * failed command, so the comparison never fails the step.
+ */
+export function doubleBuildCommands(c: StageContext, secondOutput: string): StageCommands {
+  const second = { ...c, paths: { ...c.paths, output: secondOutput } };
+  const manifest = (output: string) => `${output}/images/manifest.sha256`;
+  const compare = shellCommandLine([
+    REPO_LAYOUT.stageScript,
+    "compare-manifests",
+    manifest(c.paths.output),
+    manifest(secondOutput),
+  ]);
+  const script = (args: string[]) =>
+    stageScriptCommand({ runner: c.runner, paths: second.paths, stack: c.stack, stage: "verify", step: 0, args });
   return {
     create: [
-      run(c, "config"),
-      brCriuCommand("check-buildroot-config", c.stack, "--config", `${c.paths.output}/.config`),
+      shellCommandLine(["mkdir", "-p", secondOutput]),
+      ...fullBuildCommands(second, "verify"),
+      `{ ${compare} || true; }`,
     ],
-    delete: [],
+    cleanup: c.runner.mode === "docker" ? [removeContainersCommand(c.runner, c.stack, "verify")] : [],
+    delete: [script(["clean"]), `${shellCommandLine(["rmdir", secondOutput])} 2>/dev/null || true`],
   };
 }
 
-/** linux-reconfigure, the check of the resolved kernel .config against every requested CRIU option, then the build. */
-export function kernelCommands(c: StageContext, kernelVersion: string): StageCommands {
-  return {
-    create: [
-      run(c, "kernel-configure"),
-      brCriuCommand("check-kernel", c.stack, "--tree", `${c.paths.output}/build/linux-${kernelVersion}`),
-      run(c, "kernel"),
-    ],
-    delete: [],
-  };
-}
-
-/** Every package into the target directory (`make target-finalize`), CRIU included. */
-export function rootfsCommands(c: StageContext): StageCommands {
-  return { create: [run(c, "rootfs")], delete: [] };
-}
-
-/** The images and their manifest, then the build record (from $BR_CRIU_RECORD) the next plan compares against. */
-export function imageCommands(c: StageContext, recordFile: string): StageCommands {
-  return {
-    create: [run(c, "image"), `printf '%s\\n' "$BR_CRIU_RECORD" > ${shellCommandLine([recordFile])}`],
-    delete: [],
-  };
+/** Boots the built image in acceptance mode; its JSON report is the result, the exit status only pass/fail. */
+export function bootTestCommand(stack: string, imagesDir: string, timeoutSeconds: number): string {
+  return `${brCriuCommand("boot-test", stack, "--images", imagesDir, "--timeout", String(timeoutSeconds), "--json")} || true`;
 }

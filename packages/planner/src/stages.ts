@@ -1,8 +1,8 @@
 /**
- * The build stages of a board and exactly what each depends on. Each stage's
- * inputs are a flat map (option or file -> value), sorted by key: the Pulumi
- * program passes them as the stage command's triggers, so a change re-runs
- * the stage and `pulumi preview --diff` shows one line per changed key.
+ * Exactly what each build stage depends on, read from the stage table. Each
+ * stage's inputs are a flat map (option or file -> value), sorted by key: the
+ * Pulumi program passes them to the stage resource, so a change re-runs the
+ * stage and `pulumi preview --diff` shows one line per changed key.
  */
 import { createHash } from "node:crypto";
 import { compareSymbols, formatValue, parseConfig } from "@br-criu/kconfig";
@@ -12,11 +12,9 @@ import {
   formatBuildrootValue,
   renderKernelFragment,
   renderStartQemu,
-  type DefconfigSection,
+  type DefconfigEntry,
 } from "@br-criu/generators";
-
-export const STAGES = ["toolchain", "config", "kernel", "rootfs", "image"] as const;
-export type StageName = (typeof STAGES)[number];
+import { STAGE_NAMES, STAGE_TABLE, type StageInputSource, type StageName } from "./stage-table";
 
 export type InputMap = Readonly<Record<string, string>>;
 export type StageInputs = Readonly<Record<StageName, InputMap>>;
@@ -37,57 +35,69 @@ function sorted(entries: Iterable<readonly [string, string]>): InputMap {
   return Object.fromEntries([...entries].sort(([a], [b]) => compareSymbols(a, b)));
 }
 
-/** Which defconfig sections each Buildroot-side stage depends on. */
-const SECTIONS: Readonly<Record<"toolchain" | "kernel" | "rootfs" | "image", readonly DefconfigSection[]>> = {
-  // Architecture, toolchain and global build switches: a change needs a clean build.
-  toolchain: ["Architecture", "Toolchain", "Build"],
-  kernel: ["Kernel"],
-  rootfs: ["System", "Packages"],
-  image: ["Filesystem images"],
-};
-
-export function stageInputs(board: ResolvedBoard, source: string, files: StageFiles): StageInputs {
-  const entries = buildrootDefconfigEntries(board);
-  const section = (names: readonly DefconfigSection[]) =>
-    entries
-      .filter((e) => names.includes(e.section))
-      .map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const);
-  const fileHashes = (prefix: string, contents: Readonly<Record<string, string>>) =>
-    Object.entries(contents).map(([path, content]) => [`${prefix}${path}`, sha256(content)] as const);
-
-  // The kernel sees every option of every fragment, in merge order (later wins).
-  const kernelOptions = new Map<string, string>();
+/** The kernel sees every option of every fragment, in merge order (later wins). */
+function kernelOptions(board: ResolvedBoard, source: string, files: StageFiles): [string, string][] {
+  const options = new Map<string, string>();
   const fragments = [
     renderKernelFragment(board, source),
     ...board.config.kernelFragments.map((path) => files.kernelFragments[path] ?? ""),
   ];
   fragments.forEach((content, index) => {
-    for (const [symbol, value] of parseConfig(
-      content,
-      index === 0 ? "linux-criu.fragment" : board.config.kernelFragments[index - 1],
-    )) {
-      kernelOptions.set(symbol, formatValue(value, {}, symbol));
-    }
+    const name = index === 0 ? "linux-criu.fragment" : board.config.kernelFragments[index - 1];
+    for (const [symbol, value] of parseConfig(content, name)) options.set(symbol, formatValue(value, {}, symbol));
   });
-
-  return {
-    toolchain: sorted([
-      ["buildroot.version", board.config.buildrootVersion],
-      ["buildroot.commit", board.config.buildrootCommit],
-      ...section(SECTIONS.toolchain),
-    ]),
-    config: sorted(entries.map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const)),
-    kernel: sorted([...section(SECTIONS.kernel), ...kernelOptions]),
-    rootfs: sorted([
-      ...section(SECTIONS.rootfs),
-      ...fileHashes("external:", files.packageFiles),
-      ...fileHashes("overlay:", files.overlayFiles),
-    ]),
-    image: sorted([...section(SECTIONS.image), ["start-qemu.sh", sha256(renderStartQemu(board, source))]]),
-  };
+  return [...options];
 }
+
+const fileHashes = (prefix: string, contents: Readonly<Record<string, string>>) =>
+  Object.entries(contents).map(([path, content]) => [`${prefix}${path}`, sha256(content)] as const);
+
+/** The entries one input source contributes to a stage's map. */
+function sourceEntries(
+  source: StageInputSource,
+  board: ResolvedBoard,
+  stackFile: string,
+  files: StageFiles,
+): (readonly [string, string])[] {
+  switch (source) {
+    case "buildroot":
+      return [
+        ["buildroot.version", board.config.buildrootVersion],
+        ["buildroot.commit", board.config.buildrootCommit],
+        // Buildroot's output is tied to its O= path: the container's and the host's differ.
+        ["build.mode", board.config.buildMode],
+      ];
+    case "kernel-options":
+      return kernelOptions(board, stackFile, files);
+    case "package-files":
+      return fileHashes("external:", files.packageFiles);
+    case "overlay-files":
+      return fileHashes("overlay:", files.overlayFiles);
+    case "start-qemu":
+      return [["start-qemu.sh", sha256(renderStartQemu(board, stackFile))]];
+  }
+}
+
+export function stageInputs(board: ResolvedBoard, stackFile: string, files: StageFiles): StageInputs {
+  const entries = buildrootDefconfigEntries(board);
+  const defconfig = (sections: StageSpecSections) =>
+    entries
+      .filter((e: DefconfigEntry) => sections === "all" || sections.includes(e.section))
+      .map((e) => [e.symbol, formatBuildrootValue(e.symbol, e.value)] as const);
+  const inputs = {} as Record<StageName, InputMap>;
+  for (const stage of STAGE_NAMES) {
+    const spec = STAGE_TABLE[stage];
+    inputs[stage] = sorted([
+      ...defconfig(spec.sections),
+      ...spec.inputSources.flatMap((source) => sourceEntries(source, board, stackFile, files)),
+    ]);
+  }
+  return inputs;
+}
+
+type StageSpecSections = (typeof STAGE_TABLE)[StageName]["sections"];
 
 /** One hash of everything a board's build depends on. */
 export function inputsHash(inputs: StageInputs): string {
-  return sha256(JSON.stringify(STAGES.map((stage) => [stage, inputs[stage]])));
+  return sha256(JSON.stringify(STAGE_NAMES.map((stage) => [stage, inputs[stage]])));
 }

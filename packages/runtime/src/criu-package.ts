@@ -29,7 +29,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { cacheDirectory, outputTail } from "@br-criu/kernel";
+import { cacheDirectory, outputTail } from "@br-criu/cache";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import {

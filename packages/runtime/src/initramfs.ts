@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { ACCEPTANCE_SCRIPT } from "@br-criu/generators";
 import { HOST_SYSROOT, resolveInSysroot, type Sysroot } from "./sysroot";
 
 export interface InitramfsOptions {
@@ -133,13 +134,37 @@ mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 ${waitForRandom ? "head -c 1 /dev/random >/dev/null\n" : ""}echo BR-CRIU-BOOTED
-/usr/libexec/br-criu/criu-acceptance
+/${ACCEPTANCE_SCRIPT}
 reboot -f
 `;
 
-export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
+/** A file of the test system: where it comes from on the build machine, where it goes, its mode. */
+export interface SystemFile {
+  readonly from: string;
+  readonly to: string;
+  readonly mode: number;
+}
+
+/** busybox, criu and the shared libraries criu's dynamic loader says it needs, as files of a root filesystem. */
+export function criuSystemFiles(options: Pick<InitramfsOptions, "sysroot" | "criu">): SystemFile[] {
   const sysroot = options.sysroot ?? HOST_SYSROOT;
   const fromSysroot = (path: string) => resolveInSysroot(sysroot.dir, path);
+  const file = (from: string, to: string): SystemFile => ({ from, to, mode: 0o755 });
+  const files = [file(fromSysroot("/bin/busybox"), "bin/busybox")];
+  if (options.criu) {
+    const { binary, sysroot: libraries } = options.criu;
+    files.push(file(binary, "usr/sbin/criu"));
+    for (const library of sharedLibraries("/usr/sbin/criu", libraries, binary))
+      files.push(file(libraryInSysroot(libraries.dir, library), library.slice(1)));
+  } else {
+    files.push(file(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu"));
+    for (const library of sharedLibraries("/usr/sbin/criu", sysroot))
+      files.push(file(fromSysroot(library), library.slice(1)));
+  }
+  return files;
+}
+
+export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
   const root = mkdtempSync(join(tmpdir(), "br-criu-initramfs-"));
   try {
     for (const dir of [
@@ -156,22 +181,13 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
       "usr/libexec/br-criu",
     ])
       mkdirSync(join(root, dir), { recursive: true });
-    const place = (from: string, to: string, mode = 0o755) => {
+    const place = ({ from, to, mode }: SystemFile) => {
       mkdirSync(join(root, dirname(to)), { recursive: true });
       copyFileSync(from, join(root, to));
       chmodSync(join(root, to), mode);
     };
-    place(fromSysroot("/bin/busybox"), "bin/busybox");
-    if (options.criu) {
-      const { binary, sysroot: libraries } = options.criu;
-      place(binary, "usr/sbin/criu");
-      for (const library of sharedLibraries("/usr/sbin/criu", libraries, binary))
-        place(libraryInSysroot(libraries.dir, library), library.slice(1));
-    } else {
-      place(fromSysroot("/usr/sbin/criu"), "usr/sbin/criu");
-      for (const library of sharedLibraries("/usr/sbin/criu", sysroot)) place(fromSysroot(library), library.slice(1));
-    }
-    place(options.acceptanceScript, "usr/libexec/br-criu/criu-acceptance");
+    criuSystemFiles(options).forEach(place);
+    place({ from: options.acceptanceScript, to: ACCEPTANCE_SCRIPT, mode: 0o755 });
     writeFileSync(join(root, "init"), initScript(options.waitForRandom ?? false), { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
     if (options.criuCheckFeatures?.length) {

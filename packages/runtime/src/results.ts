@@ -122,6 +122,12 @@ export function bootTestReport(
   };
 }
 
+/** A failed boot test in one line: where it failed, every step, and where the console log is. */
+export function describeBootTestFailure(report: BootTestJson): string {
+  const steps = report.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ");
+  return `CRIU acceptance failed at ${report.firstFailure ?? "boot"} (${steps}); console log: ${report.consoleLog ?? "none"}`;
+}
+
 /**
  * Reads boot-test's JSON report from a command's stdout. When the command
  * printed none (QEMU missing, the CLI crashed), the result is a failure that

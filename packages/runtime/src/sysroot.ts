@@ -18,7 +18,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join, posix, relative } from "node:path";
-import { cacheDirectory } from "@br-criu/kernel";
+import { cacheDirectory } from "@br-criu/cache";
 import { machineApt, unstableApt, type AptConfig } from "./debian-apt";
 
 export interface Sysroot {

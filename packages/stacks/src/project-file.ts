@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { stringify } from "yaml";
 import { PULUMI_NAMESPACE, stackConfigSchema } from "@br-criu/model";
+import { PROVIDER_PLUGIN } from "@br-criu/generators";
 
 export const PROJECT_FILE = "Pulumi.yaml";
 export const STACK_CONFIG_DIR = "stacks";
@@ -89,6 +90,7 @@ export function renderProjectFile(): string {
     main: "components/index.ts",
     stackConfigDir: STACK_CONFIG_DIR,
     backend: { url: LOCAL_BACKEND_URL },
+    plugins: { providers: [{ ...PROVIDER_PLUGIN }] },
     config: declared,
   };
   const optionalLines = Object.entries(optional).map(

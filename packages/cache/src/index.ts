@@ -1,0 +1,10 @@
+export { cacheRoot } from "./cache-root";
+export {
+  COMPLETE_MARKER,
+  adoptUnmarked,
+  cacheDirectory,
+  cacheDirectoryAsync,
+  type CacheDirectory,
+} from "./cache-directory";
+export { outputTail } from "./command-output";
+export { writeFileWithMode } from "./write-file";
