@@ -11,15 +11,17 @@
  *           packages/build-env, and one stand-in Buildroot build in the container
  *   runtime: every stack's test kernel build (or cache hit) and QEMU boot-to-result
  *           time of the CRIU acceptance test (target: under 30 s under TCG)
- *   engine:  not measured: `pulumi preview` of a stack needs the command provider,
- *           which cannot be built here (README, "Building images with Pulumi")
+ *   engine:  on the real engine with br-criu's provider, qemu-x86_64 in host mode on the
+ *           bootable stand-in Buildroot: preview and a no-op up (targets: under 10 s and
+ *           under 15 s and 2x the floor, an up of an empty program on the same engine),
+ *           and a full up against the same command lines run in sequence by a shell
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { run } from "@br-criu/cli";
-import { renderBoardFiles } from "@br-criu/generators";
+import { REPO_LAYOUT, renderBoardFiles } from "@br-criu/generators";
 import { cacheRoot } from "@br-criu/cache";
 import { DEBIAN_KERNEL_TARBALL, ensureKernelSource } from "@br-criu/kernel";
 import { buildCriu } from "@br-criu/runtime";
@@ -36,6 +38,7 @@ import {
   userDirectory,
 } from "../tests/support/container";
 import { createStandInBuildroot } from "../tests/support/standin-buildroot";
+import { benchEngine } from "./engine";
 import { scratchDir } from "../tests/support/scratch";
 
 const root = resolve(__dirname, "..");
@@ -101,6 +104,7 @@ async function main() {
   }
 
   benchContainer();
+  await benchEngine();
 
   for (const stack of stacks) {
     let report = "";
@@ -155,7 +159,7 @@ function benchContainer(): void {
   for (const attempt of ["first (downloads)", "second (volumes reused)"]) {
     const paths = {
       buildroot: join(userDirectory(user, "bench-checkout"), "buildroot"),
-      external: join(root, "packages/br2-external"),
+      external: join(root, REPO_LAYOUT.external),
       output: userDirectory(user, "bench-output"),
     };
     const build = performance.now();

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseCheckout, parseComparison, parseManifest, type BoardResources, type StageName } from "@br-criu/planner";
-import { describeBootTestFailure, parseBootTestJson } from "@br-criu/runtime";
+import {
+  describeBootTestFailure,
+  parseBootTestJson,
+  parseCheckout,
+  parseComparison,
+  parseManifest,
+  type BoardResources,
+  type StageName,
+} from "@br-criu/planner";
 import type { BuildBackend, RunUnit } from "./internal/backend";
 import { logStagePlan } from "./internal/log-plan";
 import { BuildEnvironment } from "./build-environment";

@@ -30,8 +30,8 @@ import {
 } from "@br-criu/planner";
 import { loadProject, stackFilePath } from "@br-criu/stacks";
 import { BoardBuild, type BootTestOutputs, type ReproducibilityOutputs } from "./board-build";
+import type { BuildBackend } from "./internal/backend";
 import { brCriuBackend } from "./internal/br-criu-backend";
-import { pulumiBackend } from "./internal/pulumi-backend";
 import { boardForStack, readRawConfig } from "./internal/stack-config";
 import { installTree, readIfExists, readTree } from "./internal/work-tree";
 
@@ -108,7 +108,7 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     hostCaches: { downloads: join(cacheRoot(), "dl"), ccache: join(cacheRoot(), "ccache") },
     buildImageTag: buildImageTag(contextFiles, buildImageArgs(board)),
   });
-  const backend = config.providers === "pulumi" ? pulumiBackend : brCriuBackend;
+  const backend = config.providers === "pulumi" ? pulumiProvidersBackend() : brCriuBackend;
   const build = new BoardBuild(stack, { resources, backend, retainCaches: config.retainCaches });
   return {
     board: config.board,
@@ -124,6 +124,12 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     ...(build.bootTest ? { bootTest: build.bootTest } : {}),
     ...(build.reproducibility ? { reproducibility: build.reproducibility } : {}),
   };
+}
+
+/** @pulumi/command and @pulumi/docker, loaded only for the stacks that use them (their SDKs cost start-up time). */
+function pulumiProvidersBackend(): BuildBackend {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, for the reason above
+  return (require("./internal/pulumi-backend") as typeof import("./internal/pulumi-backend")).pulumiBackend;
 }
 
 /** The CRIU feature matrix as a stack output: feature -> state. */

@@ -9,9 +9,9 @@ import {
   imageBootArgs,
   initramfsBootArgs,
   parseAcceptance,
-  parseBootTestJson,
   resolveInSysroot,
 } from "@br-criu/runtime";
+import { parseBootTestJson } from "@br-criu/planner";
 import { scratchDir } from "../support/scratch";
 
 const PASS = [

@@ -1,4 +1,7 @@
-/** Reading what stage.sh prints: the checkout's verdict, image manifests and manifest comparisons. */
+/**
+ * Reading what the build's steps print: the checkout's verdict, image
+ * manifests, manifest comparisons, and the boot test's JSON report.
+ */
 import { compareSymbols } from "@br-criu/kconfig";
 
 const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.+)$/;
@@ -41,4 +44,54 @@ export function parseCheckout(stdout: string): string {
       .filter((line) => line.startsWith("buildroot "))
       .pop() ?? ""
   );
+}
+
+export interface StepResult {
+  readonly step: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly detail: string;
+}
+
+/** What `br-criu boot-test --json` prints (and the BootTest stage reads). */
+export interface BootTestJson {
+  readonly passed: boolean;
+  readonly criuCheck: boolean;
+  readonly dumpRestore: boolean;
+  readonly firstFailure: string | null;
+  readonly consoleLog: string | null;
+  readonly steps: readonly StepResult[];
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** A failed boot test in one line: where it failed, every step, and where the console log is. */
+export function describeBootTestFailure(report: BootTestJson): string {
+  const steps = report.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ");
+  return `CRIU acceptance failed at ${report.firstFailure ?? "boot"} (${steps}); console log: ${report.consoleLog ?? "none"}`;
+}
+
+/**
+ * Reads boot-test's JSON report from a command's stdout. When the command
+ * printed none (QEMU missing, the CLI crashed), the result is a failure that
+ * says so, not a parse error.
+ */
+export function parseBootTestJson(stdout: string): BootTestJson {
+  const start = stdout.indexOf("{");
+  try {
+    if (start === -1) throw new Error("no JSON");
+    const value = JSON.parse(stdout.slice(start)) as Partial<BootTestJson>;
+    if (typeof value.passed !== "boolean" || !Array.isArray(value.steps)) throw new Error("not a boot-test report");
+    return value as BootTestJson;
+  } catch {
+    const excerpt = stdout.trim().split("\n").slice(-3).join(" | ") || "(nothing)";
+    return {
+      passed: false,
+      criuCheck: false,
+      dumpRestore: false,
+      firstFailure: `boot-test printed no report: ${excerpt}`,
+      consoleLog: null,
+      steps: [],
+      timings: {},
+    };
+  }
 }

@@ -6,16 +6,10 @@
  *   BR-CRIU-DONE <ok|fail>
  */
 import type { CriuCheckExpectation } from "@br-criu/model";
+import type { BootTestJson, StepResult } from "@br-criu/planner";
 
 export const ACCEPTANCE_STEPS = ["criu-check", "dump", "frozen", "restore", "advance"] as const;
 export type AcceptanceStep = (typeof ACCEPTANCE_STEPS)[number];
-
-export interface StepResult {
-  readonly step: string;
-  readonly ok: boolean;
-  readonly ms: number;
-  readonly detail: string;
-}
 
 export interface AcceptanceReport {
   /** Every step line in console order. */
@@ -57,17 +51,6 @@ export function parseAcceptance(console: string): AcceptanceReport {
     ...(passed || !firstFailure ? {} : { firstFailure }),
     features,
   };
-}
-
-/** What `br-criu boot-test --json` prints (and the BootTest stage reads). */
-export interface BootTestJson {
-  readonly passed: boolean;
-  readonly criuCheck: boolean;
-  readonly dumpRestore: boolean;
-  readonly firstFailure: string | null;
-  readonly consoleLog: string | null;
-  readonly steps: readonly StepResult[];
-  readonly timings: Readonly<Record<string, number>>;
 }
 
 /** What CRIU reported for one `criu check --feature` against what the model expects. */
@@ -122,34 +105,3 @@ export function bootTestReport(
   };
 }
 
-/** A failed boot test in one line: where it failed, every step, and where the console log is. */
-export function describeBootTestFailure(report: BootTestJson): string {
-  const steps = report.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAIL"}`).join(", ");
-  return `CRIU acceptance failed at ${report.firstFailure ?? "boot"} (${steps}); console log: ${report.consoleLog ?? "none"}`;
-}
-
-/**
- * Reads boot-test's JSON report from a command's stdout. When the command
- * printed none (QEMU missing, the CLI crashed), the result is a failure that
- * says so, not a parse error.
- */
-export function parseBootTestJson(stdout: string): BootTestJson {
-  const start = stdout.indexOf("{");
-  try {
-    if (start === -1) throw new Error("no JSON");
-    const value = JSON.parse(stdout.slice(start)) as Partial<BootTestJson>;
-    if (typeof value.passed !== "boolean" || !Array.isArray(value.steps)) throw new Error("not a boot-test report");
-    return value as BootTestJson;
-  } catch {
-    const excerpt = stdout.trim().split("\n").slice(-3).join(" | ") || "(nothing)";
-    return {
-      passed: false,
-      criuCheck: false,
-      dumpRestore: false,
-      firstFailure: `boot-test printed no report: ${excerpt}`,
-      consoleLog: null,
-      steps: [],
-      timings: {},
-    };
-  }
-}

@@ -4,7 +4,7 @@
  * the console log), and the next `pulumi up` runs it again.
  */
 import { randomUUID } from "node:crypto";
-import { describeBootTestFailure, parseBootTestJson } from "@br-criu/runtime";
+import { describeBootTestFailure, parseBootTestJson } from "@br-criu/planner";
 import type { BootTestInputs } from "../types";
 import { check } from "./checks";
 import { runCreate } from "./commands";

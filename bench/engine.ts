@@ -1,0 +1,96 @@
+/**
+ * The engine part of `npm run bench`: what Pulumi and br-criu's provider
+ * cost on top of the build. Everything runs as the engine tier's user, in a
+ * scratch copy, on the bootable stand-in Buildroot (host mode).
+ */
+import { randomBytes } from "node:crypto";
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { giveToUser } from "../tests/support/container";
+import { engineWorld, x86Payload, type EngineWorld } from "../tests/support/engine";
+import { createStandInBuildroot } from "../tests/support/standin-buildroot";
+
+const STACK = "qemu-x86_64";
+
+/** Seconds a command takes; it must succeed. */
+function timed(what: string, run: () => { status: number; stderr: string; stdout: string }): number {
+  const started = performance.now();
+  const result = run();
+  if (result.status !== 0) throw new Error(`${what} failed:\n${result.stdout}\n${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** An empty TypeScript program on the same engine, transpiled like br-criu's (noCheck): the floor of any up. */
+function floor(world: EngineWorld): number {
+  const dir = join(world.root, "floor");
+  mkdirSync(join(dir, "state"), { recursive: true });
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    "name: floor\nruntime: nodejs\nmain: index.ts\nbackend:\n  url: file://./state\n",
+  );
+  writeFileSync(join(dir, "index.ts"), "export const nothing = 0;\n");
+  writeFileSync(join(dir, "tsconfig.json"), '{ "compilerOptions": { "noCheck": true } }\n');
+  symlinkSync(join(world.project, "node_modules"), join(dir, "node_modules"));
+  giveToUser(world.user, dir);
+  const inFloor = (...args: string[]) =>
+    world.run("sh", "-c", `cd "$1" && shift && exec pulumi "$@"`, "sh", dir, ...args);
+  timed("floor stack init", () => inFloor("stack", "init", "floor", "--non-interactive"));
+  timed("floor first up", () => inFloor("up", "--yes", "--non-interactive"));
+  return Math.min(...[1, 2].map(() => timed("floor up", () => inFloor("up", "--yes", "--non-interactive"))));
+}
+
+/** Every create line of the stack's resources, in the order the build runs them, from the exported state. */
+function commandLines(world: EngineWorld): { dir: string; lines: string[] } {
+  const exported = world.pulumi("stack", "export", "--stack", STACK);
+  const resources = (
+    JSON.parse(exported.stdout) as {
+      deployment: { resources: { urn: string; inputs?: { run?: { dir: string; commands: { create: string[] } } } }[] };
+    }
+  ).deployment.resources;
+  const order = ["buildroot", "toolchain", "config", "kernel", "rootfs", "image", "boot-test"];
+  const runs = order.map((name) => resources.find((r) => r.urn.endsWith(`::${STACK}-${name}`))!.inputs!.run!);
+  return { dir: runs[0]!.dir, lines: runs.flatMap((run) => run.commands.create) };
+}
+
+export async function benchEngine(): Promise<void> {
+  const world = engineWorld();
+  const payload = await x86Payload();
+  const standIn = createStandInBuildroot(join(world.root, "standin"), randomBytes(6).toString("hex"), payload);
+  giveToUser(world.user, standIn.dir);
+  const set = (key: string, value: string, ...flags: string[]) =>
+    timed(`config set ${key}`, () => world.pulumi("config", "set", ...flags, key, value, "--stack", STACK));
+  timed("stack init", () => world.pulumi("stack", "init", STACK));
+  set("br-criu:buildMode", "host");
+  set("br-criu:workDir", join(world.root, "work"));
+  set("br-criu:buildrootRepository", standIn.dir);
+  set("br-criu:buildrootCommit", standIn.release.commit);
+  set("br-criu:rootfsFormats[0]", "cpio", "--path");
+
+  const full = timed("full up", () => world.pulumi("up", "--yes", "--stack", STACK));
+  const preview = timed("preview", () => world.pulumi("preview", "--stack", STACK));
+  const noop = timed("no-op up", () => world.pulumi("up", "--yes", "--expect-no-changes", "--stack", STACK));
+  const empty = floor(world);
+  console.log(`engine: preview of ${STACK} (nothing to do): ${preview.toFixed(1)} s (target under 10 s)`);
+  console.log(
+    `engine: no-op up: ${noop.toFixed(1)} s; an empty program's up on the same engine: ${empty.toFixed(1)} s; ratio ${(noop / empty).toFixed(2)} (targets: under 15 s and 2x)`,
+  );
+  const { dir, lines } = commandLines(world);
+  timed("destroy", () => world.pulumi("destroy", "--yes", "--stack", STACK));
+  // What the program writes before the stages run (the image stage moves it into place).
+  const stackDir = join(world.root, "work", STACK);
+  copyFileSync(join(stackDir, "build-record.json"), join(stackDir, "build-record.next.json"));
+  const direct = timed("the same command lines in a shell", () =>
+    world.run(
+      "sh",
+      "-c",
+      `cd "$1" && shift && for line in "$@"; do sh -c "$line" >/dev/null || exit 1; done`,
+      "sh",
+      dir,
+      ...lines,
+    ),
+  );
+  console.log(
+    `engine: full up on the stand-in: ${full.toFixed(1)} s; its ${lines.length} command lines in sequence by a shell: ${direct.toFixed(1)} s; Pulumi and br-criu add ${(full - direct).toFixed(1)} s (ratio ${(full / direct).toFixed(2)})`,
+  );
+}
