@@ -242,6 +242,25 @@ test("the stage table: every defconfig section belongs to a stage, and re-runs f
   assert.deepEqual(downstreamOf("image"), []);
 });
 
+test("the stage table orders every two stages: no two makes run in one output directory at once", () => {
+  const before = (stage: (typeof STAGE_NAMES)[number]): Set<string> => {
+    const found = new Set<string>();
+    const visit = (name: (typeof STAGE_NAMES)[number]) => {
+      for (const prior of [...STAGE_TABLE[name].upstream, ...STAGE_TABLE[name].after]) {
+        if (!found.has(prior)) {
+          found.add(prior);
+          visit(prior);
+        }
+      }
+    };
+    visit(stage);
+    return found;
+  };
+  for (const a of STAGE_NAMES)
+    for (const b of STAGE_NAMES)
+      if (a !== b) assert.ok(before(a).has(b) || before(b).has(a), `${a} and ${b} could run at the same time`);
+});
+
 test("the checkout mounts a local Buildroot mirror into the container, read-only", () => {
   const source = (url: string) => ({ url, tag: "2026.02.3", commit: "c".repeat(40) });
   const runner = { ...DOCKER, image: "i" };

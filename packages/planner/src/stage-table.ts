@@ -66,7 +66,11 @@ export interface StageSpec {
   readonly inputSources: readonly StageInputSource[];
   /** Stages whose re-run re-runs this one (Buildroot rebuilds from their output). */
   readonly upstream: readonly StageName[];
-  /** Stages that must have run first, without a re-run of theirs re-running this one. */
+  /**
+   * Stages that must have run first, without a re-run of theirs re-running
+   * this one. Every two stages are ordered one way or the other: two makes
+   * in one Buildroot output directory at once would corrupt it.
+   */
   readonly after: readonly StageName[];
   readonly steps: readonly StageStep[];
   readonly products: (context: ProductContext) => readonly StageProduct[];
@@ -120,7 +124,8 @@ export const STAGE_TABLE: Readonly<Record<StageName, StageSpec>> = {
     sections: ["System", "Packages"],
     inputSources: ["package-files", "overlay-files"],
     upstream: ["toolchain"],
-    after: ["config"],
+    // After the kernel: Buildroot installs its modules into the target directory.
+    after: ["config", "kernel"],
     steps: [make("target-finalize")],
     products: () => [{ kind: "directory", path: "target" }],
     ownsOutput: false,
