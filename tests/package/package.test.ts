@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "@br-criu/cache";
 import { CRIU_RELEASES, CRIU_VERSION } from "@br-criu/model";
-import { DEBIAN_ARCHES, buildCriu } from "@br-criu/runtime";
+import { buildCriu } from "@br-criu/runtime";
 import { loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { REPO_ROOT } from "../support/project";
 
@@ -40,12 +40,11 @@ for (const stack of ["qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-ppc64le"])
     }
     // The binary is this release and runs (under qemu-user for other architectures).
     const criu = join(build.staging, "usr/sbin/criu");
-    const emulator =
-      board.arch.name === "x86_64" ? [] : [DEBIAN_ARCHES[board.arch.name]!.qemuUser, "-L", build.sysroot];
+    const emulator = board.arch.nodeArch === process.arch ? [] : [board.arch.debian.qemuUser, "-L", build.sysroot];
     const [command, ...args] = [...emulator, criu, "--version"];
     const out = execFileSync(command, args, {
       encoding: "utf8",
-      env: { ...process.env, LD_LIBRARY_PATH: join(build.sysroot, "usr/lib", DEBIAN_ARCHES[board.arch.name]!.triplet) },
+      env: { ...process.env, LD_LIBRARY_PATH: join(build.sysroot, "usr/lib", board.arch.debian.triplet) },
     });
     assert.match(out, new RegExp(`^Version: ${version.replace(/\./g, "\\.")}$`, "m"));
   });

@@ -1,4 +1,4 @@
-export { cacheRoot } from "./cache-root";
+export { cachePath, cachePathIn, cacheRoot } from "./cache-root";
 export {
   COMPLETE_MARKER,
   adoptUnmarked,

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cacheRoot } from "@br-criu/cache";
+import { cachePath, cacheRoot } from "@br-criu/cache";
 import { buildTestKernel, ensureKernelSource, type Fragment } from "@br-criu/kernel";
 import { criuCheckExpectations, type ResolvedBoard } from "@br-criu/model";
 import {
@@ -24,12 +24,7 @@ import { openProject, selectedStacks, type CliIo } from "./project";
 import { ACCEPTANCE_SCRIPT, COMMON_OVERLAY, REPO_LAYOUT } from "@br-criu/generators";
 
 /** The acceptance script in the checked-in BR2_EXTERNAL tree, relative to the repository root. */
-export const ACCEPTANCE_SCRIPT_SOURCE = `${REPO_LAYOUT.external}/${COMMON_OVERLAY}/${ACCEPTANCE_SCRIPT}`;
-
-/** The build machine's architecture in br-criu's names. */
-function hostArch(): string {
-  return process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
-}
+const ACCEPTANCE_SCRIPT_SOURCE = `${REPO_LAYOUT.external}/${COMMON_OVERLAY}/${ACCEPTANCE_SCRIPT}`;
 
 type Args = ReturnType<typeof parseArgs>;
 type Invocation = { binary: string; args: string[]; cwd?: string };
@@ -43,7 +38,7 @@ export async function bootTest(argv: readonly string[], io: CliIo): Promise<numb
   const project = openProject(args.values.get("--project"), io);
   const [stack] = selectedStacks("boot-test", args, project);
   const { board, name } = stack!;
-  const workDir = resolve(io.cwd, args.values.get("--work") ?? join(cacheRoot(), "boot-test"));
+  const workDir = resolve(io.cwd, args.values.get("--work") ?? cachePath("bootTest"));
   mkdirSync(workDir, { recursive: true });
   const timeoutMs = Number(args.values.get("--timeout") ?? "180") * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout takes a number of seconds");
@@ -94,7 +89,16 @@ async function testSystemInvocation(options: TestSystemOptions): Promise<Invocat
       ? [{ name: fragmentFlag, content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"), origin: "fragment" }]
       : [];
     const source = await ensureKernelSource();
-    const built = await buildTestKernel({ stack: name, board, extraFragments, source, cache: cacheRoot(), workDir });
+    // The build tree stays in the cache whatever --work says: an option changed later rebuilds little.
+    const trees = cachePath("testKernelTrees");
+    const built = await buildTestKernel({
+      stack: name,
+      board,
+      extraFragments,
+      source,
+      cache: cacheRoot(),
+      workDir: trees,
+    });
     kernel = built.image;
     dtb = built.dtb;
     options.timings["kernelBuildSeconds"] = built.buildSeconds;
@@ -105,18 +109,12 @@ async function testSystemInvocation(options: TestSystemOptions): Promise<Invocat
   if (initramfs === undefined) {
     initramfs = join(workDir, `${name}-initramfs.cpio`);
     // busybox from Debian; criu is the packaged release (the recipe's build, or Debian unstable's on riscv64).
-    const sysroot = board.arch.name === hostArch() ? HOST_SYSROOT : ensureDebianSysroot(board.arch.name, cacheRoot());
+    const sysroot = board.arch.nodeArch === process.arch ? HOST_SYSROOT : ensureDebianSysroot(board.arch, cacheRoot());
     const criu = testSystemCriu(board, cacheRoot());
     io.stderr(`${name}: CRIU from ${criu.origin}\n`);
     const criuCheckFeatures = [...new Set(criuCheckExpectations(board.features).map((e) => e.check))];
     const acceptanceScript = join(options.root, ACCEPTANCE_SCRIPT_SOURCE);
-    // x86_64's pc machine with the qemu64 CPU seeds no randomness (no RDRAND, no boot seed): without the
-    // wait each criu command spent about 3 s in libuuid (boot to result 47 s, with it under 8 s). arm's
-    // vexpress-a9 seeds none either, but gathering jitter entropy there took longer than the waits it
-    // saves (76 s against 49 s); on aarch64, ppc64le and riscv64 the kernel reports its pool ready while
-    // booting, before the acceptance starts.
-    const waitForRandom = board.arch.name === "x86_64";
-    buildInitramfs({ outFile: initramfs, acceptanceScript, sysroot, criu, criuCheckFeatures, waitForRandom });
+    buildInitramfs({ outFile: initramfs, acceptanceScript, sysroot, criu, criuCheckFeatures });
   }
   return initramfsBootArgs(board, {
     kernel: resolve(io.cwd, kernel),

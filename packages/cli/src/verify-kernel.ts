@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { renderKernelFragment, featureMatrix } from "@br-criu/generators";
-import { cacheRoot } from "@br-criu/cache";
+import { REPO_LAYOUT, renderKernelFragment, featureMatrix } from "@br-criu/generators";
+import { cachePath } from "@br-criu/cache";
 import {
   ensureKernelSource,
   kernelVersionOf,
@@ -19,7 +19,6 @@ import {
 import { StackError, type Project } from "@br-criu/stacks";
 import { parseArgs } from "./args";
 import { openProject, selectedStacks, type CliIo, type ResolvedStack } from "./project";
-import { EXTERNAL_TREE } from "./generate";
 
 /** The model's fragment, then the stack's own fragments from the BR2_EXTERNAL tree. */
 export function stackFragments(project: Project, stack: ResolvedStack): Fragment[] {
@@ -27,12 +26,12 @@ export function stackFragments(project: Project, stack: ResolvedStack): Fragment
     { name: "linux-criu.fragment", content: renderKernelFragment(stack.board, stack.file), origin: "model" },
   ];
   stack.board.config.kernelFragments.forEach((path, index) => {
-    const file = join(project.root, EXTERNAL_TREE, path);
+    const file = join(project.root, REPO_LAYOUT.external, path);
     if (!existsSync(file)) {
       throw StackError.of(stack.file, [
         {
           key: `kernelFragments[${index}]`,
-          message: `${EXTERNAL_TREE}/${path} does not exist`,
+          message: `${REPO_LAYOUT.external}/${path} does not exist`,
           fix: "give a path relative to the BR2_EXTERNAL tree",
         },
       ]);
@@ -51,7 +50,7 @@ export async function verifyKernel(argv: readonly string[], io: CliIo): Promise<
   const source = sourceFlag
     ? { dir: resolve(io.cwd, sourceFlag), version: kernelVersionOf(resolve(io.cwd, sourceFlag)) }
     : await ensureKernelSource();
-  const workDir = resolve(io.cwd, args.values.get("--work") ?? join(cacheRoot(), "verify-kernel"));
+  const workDir = resolve(io.cwd, args.values.get("--work") ?? cachePath("verifyKernel"));
   const kconfigTools = await prepareKconfigTools(source.dir, workDir);
   // Each stack is mostly single-threaded make; run as many at once as there are cores.
   const results = await mapConcurrently(stacks, availableParallelism(), (stack, index) =>

@@ -28,7 +28,7 @@ export interface DefconfigEntry extends ConfigEntry {
 }
 
 /** Buildroot's package symbol: upper case, with '-' and '.' as '_'. */
-export function packageSymbol(name: string): string {
+function packageSymbol(name: string): string {
   return `BR2_PACKAGE_${name.toUpperCase().replace(/[-.]/g, "_")}`;
 }
 
@@ -73,7 +73,7 @@ function toolchainEntries(board: ResolvedBoard, add: AddEntry): void {
 function systemEntries(board: ResolvedBoard, add: AddEntry): void {
   const { arch, config } = board;
   add("BR2_TARGET_GENERIC_HOSTNAME", text(config.hostname), "host name of the target");
-  add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.console), `serial console of QEMU ${board.qemuMachine}`);
+  add("BR2_TARGET_GENERIC_GETTY_PORT", text(arch.qemu.console), `serial console of QEMU ${board.qemuMachine}`);
   add("BR2_SYSTEM_DHCP", text("eth0"), "network for page-server and migration tests");
   const overlays = [COMMON_OVERLAY, ...(config.rootfsOverlay ? [config.rootfsOverlay] : [])].map(externalPath);
   add(
@@ -122,10 +122,9 @@ function kernelEntries(board: ResolvedBoard, add: AddEntry): void {
   }
   for (const symbol of arch.kernelHostNeeds)
     add(symbol, yes, `the ${arch.kernelArch} kernel build needs this host tool`);
-  if (arch.name === "riscv64") {
-    // QEMU's riscv virt machine starts the kernel from an SBI firmware.
-    add("BR2_TARGET_OPENSBI", yes, "SBI firmware that starts the kernel on riscv virt");
-    add("BR2_TARGET_OPENSBI_PLAT", text("generic"), "OpenSBI's generic platform covers QEMU virt");
+  if (arch.firmware) {
+    add("BR2_TARGET_OPENSBI", yes, arch.firmware.reasons.firmware);
+    add("BR2_TARGET_OPENSBI_PLAT", text(arch.firmware.opensbiPlatform), arch.firmware.reasons.platform);
   }
 }
 

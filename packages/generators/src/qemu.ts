@@ -3,8 +3,9 @@
  * that the post-image step puts next to the images. The same invocation is
  * what boot tests use.
  */
-import type { ResolvedBoard } from "@br-criu/model";
+import type { QemuDisk, QemuNic, QemuRng, ResolvedBoard } from "@br-criu/model";
 import { generatedHeader, type RenderedFile } from "./generated-file";
+import { startQemuPath } from "./layout";
 import { shellQuote } from "./writers";
 
 export interface QemuInvocation {
@@ -13,81 +14,58 @@ export interface QemuInvocation {
   readonly args: readonly string[];
 }
 
-const QEMU_BINARY: Readonly<Record<string, string>> = {
-  x86_64: "qemu-system-x86_64",
-  aarch64: "qemu-system-aarch64",
-  arm: "qemu-system-arm",
-  powerpc64le: "qemu-system-ppc64",
-  riscv64: "qemu-system-riscv64",
+/** The -drive (and -device) arguments of each kind of root disk, and the root= the kernel mounts. */
+const DISKS: Readonly<Record<QemuDisk, { readonly args: readonly string[]; readonly root: string }>> = {
+  "virtio-pci": { args: ["-drive", "file=rootfs.ext2,if=virtio,format=raw"], root: "/dev/vda" },
+  "virtio-mmio": {
+    args: ["-drive", "file=rootfs.ext2,if=none,format=raw,id=hd0", "-device", "virtio-blk-device,drive=hd0"],
+    root: "/dev/vda",
+  },
+  // The SD card slot (the image size must be a power of two).
+  "sd-card": { args: ["-drive", "file=rootfs.ext2,if=sd,format=raw"], root: "/dev/mmcblk0" },
+  scsi: { args: ["-drive", "file=rootfs.ext2,if=scsi,index=0,format=raw"], root: "/dev/sda" },
 };
 
-/**
- * pseries options: x-vof=on boots through QEMU's small Virtual Open Firmware
- * instead of SLOF; cap-hpt-max-page-size=16M offers 16 MiB pages, without
- * which QEMU's POWER8 under TCG advertises only 4K and 64K pages and the
- * kernel disables hugetlbfs ("no supported hugepage sizes"; CRIU's
- * memfd_hugetlb check then fails, found by the ppc64le runtime test).
- */
-const PSERIES_OPTIONS = "x-vof=on,cap-hpt-max-page-size=16M";
+/** The network arguments of each kind of network device (user-mode networking). */
+const NICS: Readonly<Record<QemuNic, readonly string[]>> = {
+  "virtio-net-pci": ["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"],
+  "virtio-net-mmio": ["-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"],
+  lan9118: ["-net", "nic,model=lan9118", "-net", "user"],
+  "spapr-vlan": ["-netdev", "user,id=net0", "-device", "spapr-vlan,netdev=net0"],
+};
+
+/** The -device of each kind of RNG (its backend is QEMU's default, the host's /dev/urandom). */
+const RNGS: Readonly<Record<QemuRng, readonly string[]>> = {
+  "virtio-rng-pci": ["-device", "virtio-rng-pci"],
+  "virtio-rng-mmio": ["-device", "virtio-rng-device"],
+};
+
+function cpuArguments(board: ResolvedBoard): string[] {
+  switch (board.arch.qemu.cpuArgument) {
+    case "none":
+      return [];
+    case "as-named":
+      return ["-cpu", board.cpu.name];
+    case "upper-case":
+      return ["-cpu", board.cpu.name.toUpperCase()];
+  }
+}
 
 /** Root filesystem on a disk image when the stack builds ext4, else the cpio as initramfs. */
 export function qemuInvocation(board: ResolvedBoard): QemuInvocation {
-  const { arch, qemuMachine } = board;
-  const disk = board.config.rootfsFormats.includes("ext4");
-  const console = `console=${arch.console}`;
-  const args: string[] = [
-    "-M",
-    arch.name === "powerpc64le" ? `${qemuMachine},${PSERIES_OPTIONS}` : qemuMachine,
-    "-m",
-    "512",
-    "-smp",
-    "1",
-    "-nographic",
-  ];
-  if (arch.name === "aarch64") args.push("-cpu", board.cpu.name);
-  if (arch.name === "powerpc64le") args.push("-cpu", board.cpu.name.toUpperCase());
-  if (arch.name === "riscv64") args.push("-bios", "fw_jump.bin");
+  const { qemu } = board.arch;
+  const disk = board.config.rootfsFormats.includes("ext4") ? DISKS[qemu.disk] : undefined;
+  const machine = qemu.machineOptions ? `${board.qemuMachine},${qemu.machineOptions}` : board.qemuMachine;
+  const args: string[] = ["-M", machine, "-m", "512", "-smp", "1", "-nographic", ...cpuArguments(board)];
+  if (board.arch.firmware) args.push("-bios", board.arch.firmware.file);
   args.push("-kernel", board.kernel.imageFile);
   if (board.kernel.dts) args.push("-dtb", `${board.kernel.dts.split("/").pop()}.dtb`);
-
-  let root = "";
-  if (disk) {
-    switch (arch.name) {
-      case "arm":
-        // vexpress has no virtio-blk: the SD card slot (the image size must be a power of two).
-        args.push("-drive", "file=rootfs.ext2,if=sd,format=raw");
-        root = "root=/dev/mmcblk0";
-        break;
-      case "powerpc64le":
-        args.push("-drive", "file=rootfs.ext2,if=scsi,index=0,format=raw");
-        root = "root=/dev/sda";
-        break;
-      case "x86_64":
-        args.push("-drive", "file=rootfs.ext2,if=virtio,format=raw");
-        root = "root=/dev/vda";
-        break;
-      default:
-        args.push("-drive", "file=rootfs.ext2,if=none,format=raw,id=hd0", "-device", "virtio-blk-device,drive=hd0");
-        root = "root=/dev/vda";
-    }
-  } else {
-    args.push("-initrd", "rootfs.cpio");
-  }
-  args.push("-append", [console, ...(disk ? ["rootwait", root] : [])].join(" "));
-  switch (arch.name) {
-    case "arm":
-      args.push("-net", "nic,model=lan9118", "-net", "user");
-      break;
-    case "x86_64":
-      args.push("-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
-      break;
-    case "powerpc64le":
-      args.push("-netdev", "user,id=net0", "-device", "spapr-vlan,netdev=net0");
-      break;
-    default:
-      args.push("-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0");
-  }
-  return { binary: QEMU_BINARY[arch.name]!, args };
+  if (disk) args.push(...disk.args);
+  else args.push("-initrd", "rootfs.cpio");
+  const console = `console=${qemu.console}`;
+  args.push("-append", [console, ...(disk ? ["rootwait", `root=${disk.root}`] : [])].join(" "));
+  args.push(...NICS[qemu.nic], ...RNGS[qemu.rng]);
+  return { binary: qemu.binary, args };
 }
 
 export function renderStartQemu(board: ResolvedBoard, source: string): string {
@@ -124,5 +102,5 @@ export function renderStartQemu(board: ResolvedBoard, source: string): string {
 }
 
 export function startQemuFile(board: ResolvedBoard, source: string): RenderedFile {
-  return { path: `board/${board.config.board}/start-qemu.sh`, content: renderStartQemu(board, source), mode: 0o755 };
+  return { path: startQemuPath(board.config.board), content: renderStartQemu(board, source), mode: 0o755 };
 }

@@ -17,7 +17,7 @@ import {
 } from "@br-criu/kconfig";
 
 /** Where a requested option came from: a model level, or a user fragment. */
-export type OptionOrigin = "required" | "feature" | "arch" | "fragment";
+export type OptionOrigin = "required" | "feature" | "arch" | "machine" | "fragment";
 
 export interface OptionFinding {
   /** With the CONFIG_ prefix. */

@@ -8,10 +8,10 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPLETE_MARKER, cacheDirectory, cacheRoot } from "@br-criu/cache";
+import { COMPLETE_MARKER, cacheDirectory, cachePathIn, cacheRoot } from "@br-criu/cache";
 
 export const DEBIAN_KERNEL_TARBALL = "/usr/src/linux-source-6.12.tar.xz";
-export const DEBIAN_KERNEL_PACKAGE = "linux-source-6.12";
+const DEBIAN_KERNEL_PACKAGE = "linux-source-6.12";
 
 export interface KernelSource {
   /** Unpacked source tree (read-only by convention: builds use O=). */
@@ -24,7 +24,7 @@ export interface KernelSource {
   readonly unpacked: boolean;
 }
 
-export async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
@@ -42,7 +42,7 @@ export async function ensureKernelSource(options: { tarball?: string; cache?: st
     );
   }
   const tarballSha256 = await sha256File(tarball);
-  const base = join(options.cache ?? cacheRoot(), "linux-source", tarballSha256.slice(0, 16));
+  const base = cachePathIn(options.cache ?? cacheRoot(), "linuxSource", tarballSha256.slice(0, 16));
   const { filled: unpacked } = cacheDirectory(base, (staging) => {
     execFileSync("tar", ["-xf", tarball, "-C", staging], { stdio: "inherit" });
     return tarballSha256;

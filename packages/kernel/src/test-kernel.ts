@@ -9,23 +9,13 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
-import { minimalBootOptions, type ResolvedBoard } from "@br-criu/model";
+import { testKernelOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
-import { adoptUnmarked, cacheDirectoryAsync } from "@br-criu/cache";
+import { adoptUnmarked, cacheDirectoryAsync, cachePathIn } from "@br-criu/cache";
 import type { KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
-
-/** Where the kernel build leaves the bootable image, per kernel ARCH. */
-const BOOT_IMAGE: Readonly<Record<string, { target: string; path: string }>> = {
-  x86_64: { target: "bzImage", path: "arch/x86/boot/bzImage" },
-  arm64: { target: "Image", path: "arch/arm64/boot/Image" },
-  arm: { target: "zImage", path: "arch/arm/boot/zImage" },
-  // pseries firmware (QEMU's VOF or SLOF) loads the ELF kernel itself.
-  powerpc: { target: "vmlinux", path: "vmlinux" },
-  riscv: { target: "Image", path: "arch/riscv/boot/Image" },
-};
 
 export interface TestKernelOptions {
   readonly stack: string;
@@ -52,12 +42,8 @@ export interface TestKernel {
 }
 
 /** The fragment with the boot options of the minimal profile. */
-export function minimalBootFragment(board: ResolvedBoard): Fragment {
-  const options = minimalBootOptions[board.arch.name];
-  if (!options)
-    throw new Error(
-      `no minimal kernel profile for ${board.arch.name} yet (packages/model kernel-options.ts minimalBootOptions)`,
-    );
+function minimalBootFragment(board: ResolvedBoard): Fragment {
+  const options = testKernelOptions(board.arch);
   const entries = new Map(options.map((o) => [`CONFIG_${o.symbol}`, o.value === "y" ? yes : no]));
   return {
     name: "minimal-boot.config",
@@ -74,12 +60,11 @@ function assertKeepsRequested(
   configText: string,
   sourceDir: string,
 ): void {
-  const karch = board.arch.kernelArch;
   const analysis = analyzeConfig(
     requestedOptions(board, fragments),
     parseConfig(configText),
-    kconfigTreeFor(sourceDir, karch),
-    karch,
+    kconfigTreeFor(sourceDir, board.arch),
+    board.arch.kernelArch,
   );
   const lost = [...analysis.dropped, ...analysis.changed].map(
     (f) => `${f.symbol} (${f.requested} -> ${f.resolved}): ${f.explanation}`,
@@ -115,9 +100,7 @@ function testKernelKey(tarballSha256: string, configText: string, dts: string | 
 
 export async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
   const { board } = options;
-  const karch = board.arch.kernelArch;
-  const image = BOOT_IMAGE[karch];
-  if (!image) throw new Error(`test kernels are not supported for ARCH=${karch}`);
+  const { arch } = board;
   const fragments: Fragment[] = [
     minimalBootFragment(board),
     { name: "linux-criu.fragment", content: renderKernelFragment(board, options.stack), origin: "model" },
@@ -125,31 +108,32 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
   ];
   const outDir = reusableBuildTree(options);
   const cross = { crossCompile: true };
-  const configText = await configureKernel(options.source.dir, outDir, karch, "tinyconfig", fragments, cross);
+  const configText = await configureKernel(options.source.dir, outDir, arch, "tinyconfig", fragments, cross);
 
   assertKeepsRequested(options.stack, board, fragments, configText, options.source.dir);
 
   const dts = board.kernel.dts;
   const key = testKernelKey(options.source.tarballSha256, configText, dts);
-  const cacheDir = join(options.cache, "test-kernels", key.slice(0, 24));
+  const cacheDir = cachePathIn(options.cache, "testKernels", key.slice(0, 24));
   const dtbName = dts ? `${dts.split("/").pop()}.dtb` : undefined;
   // Test kernels cached before they carried a completion marker: whole when their .config is this one.
   adoptUnmarked(
     cacheDir,
-    (dir) => existsSync(join(dir, image.target)) && readFileSync(join(dir, "config"), "utf8") === configText,
+    (dir) => existsSync(join(dir, arch.kernelImageFile)) && readFileSync(join(dir, "config"), "utf8") === configText,
     "buildSeconds=0\nadopted: written whole before cache entries carried a marker",
   );
   const started = Date.now();
   const cached = await cacheDirectoryAsync(cacheDir, async (staging) => {
-    const targets = [image.target, ...(dts ? [`${dts}.dtb`] : [])];
-    await kernelMake(options.source.dir, outDir, karch, [`-j${availableParallelism()}`, ...targets], cross);
-    if (dts && dtbName) copyFileSync(join(outDir, "arch", karch, "boot", "dts", `${dts}.dtb`), join(staging, dtbName));
-    copyFileSync(join(outDir, image.path), join(staging, image.target));
+    const targets = [arch.kernelImageFile, ...(dts ? [`${dts}.dtb`] : [])];
+    await kernelMake(options.source.dir, outDir, arch, [`-j${availableParallelism()}`, ...targets], cross);
+    if (dts && dtbName)
+      copyFileSync(join(outDir, "arch", arch.kernelSrcarch, "boot", "dts", `${dts}.dtb`), join(staging, dtbName));
+    copyFileSync(join(outDir, arch.kernelBuildImage), join(staging, arch.kernelImageFile));
     writeFileSync(join(staging, "config"), configText);
     return `buildSeconds=${((Date.now() - started) / 1000).toFixed(1)}`;
   });
   return {
-    image: join(cacheDir, image.target),
+    image: join(cacheDir, arch.kernelImageFile),
     config: join(cacheDir, "config"),
     key,
     ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}),

@@ -18,20 +18,11 @@ import {
   type KconfigTree,
   type KconfigValue,
 } from "@br-criu/kconfig";
-import { criuFeatures, type ResolvedBoard } from "@br-criu/model";
+import { ARCHES, criuFeatures, type ArchInfo, type ResolvedBoard } from "@br-criu/model";
 import { outputTail } from "@br-criu/cache";
 import { analyzeConfig, explainSymbol, type ConfigAnalysis, type OptionFinding, type RequestedOption } from "./analyze";
 
 const run = promisify(execFile);
-
-/** Kernel `SRCARCH` (the arch/ directory) for each `ARCH=` value br-criu uses. */
-const SRCARCH: Readonly<Record<string, string>> = {
-  x86_64: "x86",
-  arm64: "arm64",
-  arm: "arm",
-  powerpc: "powerpc",
-  riscv: "riscv",
-};
 
 export interface Fragment {
   /** Name for messages and for the file written into the O= directory. */
@@ -69,14 +60,13 @@ export interface KernelVerification extends ConfigAnalysis {
 const treeCache = new Map<string, KconfigTree>();
 
 /** The Kconfig tree of a source for one architecture, read once per process. */
-export function kconfigTreeFor(sourceDir: string, karch: string): KconfigTree {
-  const key = `${sourceDir}\0${karch}`;
+export function kconfigTreeFor(sourceDir: string, arch: ArchInfo): KconfigTree {
+  const key = `${sourceDir}\0${arch.kernelArch}`;
   let tree = treeCache.get(key);
   if (!tree) {
-    const srcarch = SRCARCH[karch] ?? karch;
     tree = readKconfigTree({
       readFile: (path) => (existsSync(join(sourceDir, path)) ? readFileSync(join(sourceDir, path), "utf8") : undefined),
-      variables: { SRCARCH: srcarch, ARCH: karch },
+      variables: { SRCARCH: arch.kernelSrcarch, ARCH: arch.kernelArch },
     });
     treeCache.set(key, tree);
   }
@@ -87,11 +77,14 @@ export function kconfigTreeFor(sourceDir: string, karch: string): KconfigTree {
 export async function kernelMake(
   sourceDir: string,
   outDir: string,
-  karch: string,
+  arch: ArchInfo,
   targets: readonly string[],
   options: { crossCompile?: boolean } = {},
 ): Promise<void> {
-  const env = { ...process.env, ...(options.crossCompile ? crossCompileEnv(karch) : {}) };
+  const karch = arch.kernelArch;
+  // Debian's cross compiler, unless the build machine is of this architecture.
+  const cross = options.crossCompile && process.arch !== arch.nodeArch ? { CROSS_COMPILE: arch.crossPrefix } : {};
+  const env = { ...process.env, ...cross };
   try {
     await run("make", ["-s", "-C", sourceDir, `O=${outDir}`, `ARCH=${karch}`, ...targets], {
       maxBuffer: 256 * 1024 * 1024,
@@ -104,23 +97,12 @@ export async function kernelMake(
   }
 }
 
-/**
- * Debian's cross compiler for an ARCH other than the build machine's.
- * Configuring for verification does not use it (Kconfig then probes the host
- * compiler); test kernels are configured and built with it, so that the
- * compiler-dependent options the check sees are those of the build.
+/*
+ * Configuring for verification does not cross-compile (Kconfig then probes
+ * the host compiler); test kernels are configured and built with Debian's
+ * cross compiler, so that the compiler-dependent options the check sees are
+ * those of the build.
  */
-export const CROSS_COMPILERS: Readonly<Record<string, { prefix: string; nodeArch: string }>> = {
-  arm64: { prefix: "aarch64-linux-gnu-", nodeArch: "arm64" },
-  arm: { prefix: "arm-linux-gnueabihf-", nodeArch: "arm" },
-  powerpc: { prefix: "powerpc64le-linux-gnu-", nodeArch: "ppc64" },
-  riscv: { prefix: "riscv64-linux-gnu-", nodeArch: "riscv64" },
-};
-
-function crossCompileEnv(karch: string): Record<string, string> {
-  const cross = CROSS_COMPILERS[karch];
-  return cross && process.arch !== cross.nodeArch ? { CROSS_COMPILE: cross.prefix } : {};
-}
 
 /**
  * The configure pipeline of verification and test kernels: a base
@@ -131,24 +113,24 @@ function crossCompileEnv(karch: string): Record<string, string> {
 export async function configureKernel(
   sourceDir: string,
   outDir: string,
-  karch: string,
+  arch: ArchInfo,
   base: string,
   fragments: readonly Fragment[],
   options: { crossCompile?: boolean } = {},
 ): Promise<string> {
-  await kernelMake(sourceDir, outDir, karch, [base], options);
+  await kernelMake(sourceDir, outDir, arch, [base], options);
   const files = fragments.map((fragment, index) => {
     const file = join(outDir, `fragment-${index}-${fragment.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
     writeFileSync(file, fragment.content);
     return file;
   });
   await mergeFragments(sourceDir, outDir, files);
-  await kernelMake(sourceDir, outDir, karch, ["olddefconfig"], options);
+  await kernelMake(sourceDir, outDir, arch, ["olddefconfig"], options);
   return readFileSync(join(outDir, ".config"), "utf8");
 }
 
 /** Merges fragment files into O=<out>/.config with the kernel's merge_config.sh (no olddefconfig). */
-export async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
+async function mergeFragments(sourceDir: string, outDir: string, files: readonly string[]): Promise<void> {
   try {
     await run(
       join(sourceDir, "scripts/kconfig/merge_config.sh"),
@@ -191,7 +173,7 @@ export async function prepareKconfigTools(sourceDir: string, workDir: string): P
   const toolsDir = join(workDir, "kconfig-tools");
   rmSync(toolsDir, { recursive: true, force: true });
   mkdirSync(toolsDir, { recursive: true });
-  await kernelMake(sourceDir, toolsDir, "x86_64", ["allnoconfig"]);
+  await kernelMake(sourceDir, toolsDir, ARCHES.x86_64, ["allnoconfig"]);
   return join(toolsDir, "scripts");
 }
 
@@ -216,9 +198,9 @@ export async function verifyKernelConfig(options: VerifyKernelOptions): Promise<
   mkdirSync(outDir, { recursive: true });
   if (options.kconfigTools) await run("cp", ["-a", options.kconfigTools, join(outDir, "scripts")]);
 
-  const resolvedText = await configureKernel(sourceDir, outDir, karch, board.kernel.baseConfig, options.fragments);
+  const resolvedText = await configureKernel(sourceDir, outDir, board.arch, board.kernel.baseConfig, options.fragments);
   const resolved = parseConfig(resolvedText, join(outDir, ".config"));
-  const tree = kconfigTreeFor(sourceDir, karch);
+  const tree = kconfigTreeFor(sourceDir, board.arch);
   const analysis = analyzeConfig(requestedOptions(board, options.fragments), resolved, tree, karch);
 
   const impossible = await probeImpossibleFeatures(options, outDir, resolvedText, tree);
@@ -281,7 +263,7 @@ async function probeImpossibleFeatures(
   const probeFile = join(outDir, "probe-impossible.config");
   writeFileSync(probeFile, writeConfig(probe, { sorted: true }));
   await mergeFragments(options.sourceDir, outDir, [probeFile]);
-  await kernelMake(options.sourceDir, outDir, board.arch.kernelArch, ["olddefconfig"]);
+  await kernelMake(options.sourceDir, outDir, board.arch, ["olddefconfig"]);
   const forced = parseConfig(readFileSync(join(outDir, ".config"), "utf8"));
   // Leave the verified configuration in place for inspection.
   writeFileSync(join(outDir, ".config"), resolvedText);

@@ -157,12 +157,12 @@ export const HOSTNAME: Grammar = {
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 /** The ext4 image needs room for busybox, CRIU and its libraries, and image directories. */
-export const MIN_ROOTFS_BYTES = 32 * 1024 ** 2;
+const MIN_ROOTFS_BYTES = 32 * 1024 ** 2;
 /** Buildroot builds the image in the output directory: beyond this it is a typo, not a board. */
-export const MAX_ROOTFS_BYTES = 64 * 1024 ** 3;
+const MAX_ROOTFS_BYTES = 64 * 1024 ** 3;
 
 /** Bytes of a size such as 256M, or undefined when it is not one. */
-export function sizeInBytes(value: string): number | undefined {
+function sizeInBytes(value: string): number | undefined {
   const match = /^([1-9][0-9]{0,7})([KMG])$/.exec(value);
   return match ? Number(match[1]) * SIZE_UNITS[match[2]!]! : undefined;
 }

@@ -7,34 +7,10 @@
  *    request for an impossible one is an error instead of a silent drop.
  * Option names are written without the `CONFIG_` prefix.
  */
-import type { ArchInfo, ArchName, CpuInfo } from "./arch";
+import type { ArchInfo, CpuInfo } from "./arch";
+import { opt, parent, type KernelOptionSpec } from "./kernel-option";
 
-export interface KernelOptionSpec {
-  /** Kconfig symbol without `CONFIG_`. */
-  readonly symbol: string;
-  /** `y` to turn the option on (all but a few), `n` where CRIU needs it off. */
-  readonly value: "y" | "n";
-  /** Why CRIU needs it. Written next to the option in generated fragments. */
-  readonly reason: string;
-}
-
-/**
- * The model names every option with its full CONFIG_ symbol, so that
- * `grep -rn CONFIG_TUN packages/model` finds where an option comes from and
- * why; the specs keep the bare symbol, as Kconfig and Buildroot write it.
- */
-function bareSymbol(configSymbol: string): string {
-  if (!configSymbol.startsWith("CONFIG_"))
-    throw new Error(`kernel-options.ts: write ${configSymbol} as CONFIG_${configSymbol}`);
-  return configSymbol.slice("CONFIG_".length);
-}
-
-const opt = (symbol: string, reason: string): KernelOptionSpec => ({ symbol: bareSymbol(symbol), value: "y", reason });
-const off = (symbol: string, reason: string): KernelOptionSpec => ({ symbol: bareSymbol(symbol), value: "n", reason });
-
-/** Parent options: Kconfig drops the child silently unless these are on. */
-const parent = (symbol: string, child: string): KernelOptionSpec =>
-  opt(symbol, `parent of ${bareSymbol(child)}: Kconfig drops ${bareSymbol(child)} while ${bareSymbol(symbol)} is off`);
+export type { KernelOptionSpec } from "./kernel-option";
 
 export const criuRequiredOptions: readonly KernelOptionSpec[] = [
   opt(
@@ -84,49 +60,6 @@ export const criuRequiredOptions: readonly KernelOptionSpec[] = [
   opt("CONFIG_TUN", "tun/tap devices of a task are dumped and recreated"),
 ];
 
-/**
- * Options CRIU needs on some architectures only. On 32-bit arm, CRIU 4.2.1
- * and its parasite make syscalls with a 32-bit time_t (futex, io_getevents,
- * ...), which Linux offers only with COMPAT_32BIT_TIME: without it `criu
- * check --feature aio_remap` gets ENOSYS from io_getevents and the parasite
- * dies of SIGSEGV during every dump (found by the arm runtime test). The
- * option defaults on for 32-bit kernels, but lean configurations turn it off.
- */
-export const criuArchRequiredOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
-  arm: [
-    opt(
-      "CONFIG_COMPAT_32BIT_TIME",
-      "CRIU and its parasite use the 32-bit time_t syscalls (futex, io_getevents); without them every dump fails",
-    ),
-  ],
-};
-
-/**
- * The option list from the CRIU-in-Buildroot write-up users already know.
- * It is a subset of `criuRequiredOptions` (a test keeps it so); on its own it
- * is not enough for a lean kernel.
- */
-export const writeupOptionList: readonly string[] = [
-  "CHECKPOINT_RESTORE",
-  "NAMESPACES",
-  "UTS_NS",
-  "IPC_NS",
-  "SYSVIPC_SYSCTL",
-  "PID_NS",
-  "NET_NS",
-  "FHANDLE",
-  "EVENTFD",
-  "EPOLL",
-  "RSEQ",
-  "UNIX_DIAG",
-  "INET_DIAG",
-  "INET_UDP_DIAG",
-  "PACKET_DIAG",
-  "NETLINK_DIAG",
-  "NETFILTER_XT_MARK",
-  "TUN",
-];
-
 export type Availability =
   | { readonly available: true; readonly extraOptions: readonly KernelOptionSpec[] }
   | { readonly available: false; readonly reason: string };
@@ -153,10 +86,9 @@ export const criuFeatures: readonly CriuFeature[] = [
     "pre-dump",
     "iterative pre-dump and --track-mem (soft-dirty page tracking)",
     [opt("CONFIG_MEM_SOFT_DIRTY", "soft-dirty bits let CRIU copy only pages written since the last pre-dump")],
-    // MEM_SOFT_DIRTY depends on HAVE_ARCH_SOFT_DIRTY, selected by x86_64,
-    // Book3S-64 powerpc and s390 only (mm/Kconfig, arch/*/Kconfig).
+    // MEM_SOFT_DIRTY depends on HAVE_ARCH_SOFT_DIRTY (mm/Kconfig), which only some architectures select.
     (arch) =>
-      arch.name === "x86_64" || arch.name === "powerpc64le"
+      arch.kconfig.softDirty
         ? everywhere()
         : {
             available: false,
@@ -173,17 +105,7 @@ export const criuFeatures: readonly CriuFeature[] = [
       opt("CONFIG_SECCOMP", "tasks with seccomp filters can be checkpointed"),
       opt("CONFIG_SECCOMP_FILTER", "BPF seccomp filters are read back with PTRACE_SECCOMP_GET_FILTER"),
     ],
-    // arm selects HAVE_ARCH_SECCOMP_FILTER only "if AEABI && !OABI_COMPAT" (arch/arm/Kconfig).
-    (arch) =>
-      arch.name === "arm"
-        ? {
-            available: true,
-            extraOptions: [
-              opt("CONFIG_AEABI", "arm offers SECCOMP_FILTER only with the EABI syscall ABI"),
-              off("CONFIG_OABI_COMPAT", "arm offers SECCOMP_FILTER only without OABI compatibility"),
-            ],
-          }
-        : everywhere(),
+    (arch) => ({ available: true, extraOptions: arch.kconfig.seccompFilterNeeds }),
   ),
   feature("aio", "tasks with AIO rings (io_setup)", [opt("CONFIG_AIO", "AIO rings are dumped and recreated")]),
   feature("fanotify", "fanotify descriptors and marks", [
@@ -199,11 +121,10 @@ export const criuFeatures: readonly CriuFeature[] = [
     "time-ns",
     "time namespaces (monotonic clocks survive migration)",
     [opt("CONFIG_TIME_NS", "restored tasks keep their monotonic and boottime clocks")],
-    // TIME_NS depends on GENERIC_VDSO_TIME_NS, which 32-bit arm does not select.
     (arch) =>
-      arch.name === "arm"
-        ? { available: false, reason: "TIME_NS needs GENERIC_VDSO_TIME_NS, which 32-bit arm does not select" }
-        : everywhere(),
+      arch.kconfig.vdsoTimeNamespaces
+        ? everywhere()
+        : { available: false, reason: `TIME_NS needs GENERIC_VDSO_TIME_NS, which ${arch.kernelArch} does not select` },
   ),
   feature("cgroups", "cgroup membership and controllers of containers", [
     opt("CONFIG_CGROUPS", "CRIU dumps and restores cgroup membership"),
@@ -224,16 +145,13 @@ export const criuFeatures: readonly CriuFeature[] = [
     "hugetlbfs",
     "tasks with hugetlb mappings",
     [opt("CONFIG_HUGETLBFS", "hugetlb mappings are dumped and restored")],
-    // arm selects ARCH_SUPPORTS_HUGETLBFS only "if ARM_LPAE" (arch/arm/Kconfig).
     (arch, cpu) => {
-      if (arch.name !== "arm") return everywhere();
+      const lpae = arch.kconfig.hugetlbfsNeedsLpae;
+      if (!lpae) return everywhere();
       if (!cpu.lpae) {
-        return { available: false, reason: `HUGETLBFS on arm needs ARM_LPAE, and ${cpu.name} has no LPAE` };
+        return { available: false, reason: `HUGETLBFS on ${arch.name} needs ARM_LPAE, and ${cpu.name} has no LPAE` };
       }
-      return {
-        available: true,
-        extraOptions: [opt("CONFIG_ARM_LPAE", "arm offers HUGETLBFS only with LPAE page tables")],
-      };
+      return { available: true, extraOptions: [lpae] };
     },
   ),
   feature("network", "container networking: veth, macvlan, bridges, IPv6", [
@@ -257,13 +175,7 @@ export const criuFeatures: readonly CriuFeature[] = [
   ]),
 ];
 
-export type FeatureName = (typeof criuFeatures)[number]["name"];
-
 export const FEATURE_NAMES: readonly string[] = criuFeatures.map((f) => f.name);
-
-export function findFeature(name: string): CriuFeature | undefined {
-  return criuFeatures.find((f) => f.name === name);
-}
 
 /** Features every supported arch and CPU of br-criu can have: the default request. */
 export const portableFeatures: readonly string[] = [
@@ -299,70 +211,13 @@ const initramfsBootOptions: readonly KernelOptionSpec[] = [
 
 /**
  * The "minimal CRIU kernel" profile: `tinyconfig` plus only what booting an
- * initramfs under QEMU needs, per architecture (the serial console of its
- * QEMU machine); the CRIU options come on top (criuRequiredOptions and the
- * stack's features). Architectures without an entry have no minimal profile yet.
+ * initramfs under QEMU needs on the architecture's machine (its serial
+ * console, platform, FPU); the CRIU options come on top (criuRequiredOptions
+ * and the stack's features).
  */
-export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly KernelOptionSpec[]>>> = {
-  x86_64: [
-    opt("CONFIG_64BIT", "x86_64 kernel"),
-    opt("CONFIG_SERIAL_8250", "the PC's serial port, where QEMU -nographic connects"),
-    opt("CONFIG_SERIAL_8250_CONSOLE", "console=ttyS0"),
-    ...initramfsBootOptions,
-  ],
-  aarch64: [
-    opt("CONFIG_SERIAL_AMBA_PL011", "the virt machine's PL011 UART, where QEMU -nographic connects"),
-    opt("CONFIG_SERIAL_AMBA_PL011_CONSOLE", "console=ttyAMA0"),
-    ...initramfsBootOptions,
-  ],
-  arm: [
-    opt("CONFIG_MMU", "Cortex-A9 runs Linux with its MMU (allnoconfig turns the prompt off)"),
-    opt("CONFIG_ARCH_MULTI_V7", "the vexpress-a9 board is an ARMv7 multi-platform machine"),
-    opt("CONFIG_ARCH_VEXPRESS", "QEMU's vexpress-a9: its device tree, GIC, SP804 timers and clocks"),
-    opt(
-      "CONFIG_CLK_SP810",
-      "the SP810 gives the SP804 timers their clock; without it no timer ticks and boot stops after the console",
-    ),
-    opt(
-      "CONFIG_VFP",
-      "armhf user space (busybox, criu) uses the VFP registers; without it they die on the first FP instruction",
-    ),
-    opt("CONFIG_VFPv3", "the board's FPU is VFPv3-D16"),
-    opt("CONFIG_NEON", "the board's Cortex-A9 has NEON, which the armhf glibc may use"),
-    opt("CONFIG_KUSER_HELPERS", "32-bit user space may call the kernel's helpers in the vector page"),
-    opt("CONFIG_SERIAL_AMBA_PL011", "the motherboard's PL011 UART, where QEMU -nographic connects"),
-    opt("CONFIG_SERIAL_AMBA_PL011_CONSOLE", "console=ttyAMA0"),
-    ...initramfsBootOptions,
-  ],
-  powerpc64le: [
-    opt("CONFIG_PPC64", "ppc64le is a 64-bit kernel (allnoconfig builds 32-bit)"),
-    opt("CONFIG_CPU_LITTLE_ENDIAN", "ppc64el user space; the endianness choice defaults to big endian"),
-    opt("CONFIG_PPC_PSERIES", "QEMU's pseries machine (PAPR hypervisor interface)"),
-    opt("CONFIG_PPC_64S_HASH_MMU", "POWER8 has only the hash MMU (radix came with POWER9)"),
-    opt("CONFIG_ALTIVEC", "Debian's ppc64el user space targets POWER8 and uses vector instructions"),
-    opt("CONFIG_VSX", "POWER8 user space uses VSX registers; without kernel support busybox dies of SIGILL at once"),
-    opt(
-      "CONFIG_PPC_OF_BOOT_TRAMPOLINE",
-      "prom_init: pseries boots through the Open Firmware client interface (QEMU's VOF)",
-    ),
-    opt("CONFIG_HVC_CONSOLE", "the hypervisor's virtual console, where QEMU -nographic connects"),
-    ...initramfsBootOptions,
-  ],
-  riscv64: [
-    opt("CONFIG_MMU", "RV64 Linux user space needs paged memory (allnoconfig turns the prompt off)"),
-    opt("CONFIG_FPU", "Debian's riscv64 user space is RV64GC: F and D registers are saved by the kernel"),
-    opt("CONFIG_RISCV_ISA_C", "RV64GC: the C extension"),
-    opt(
-      "CONFIG_RISCV_ISA_FALLBACK",
-      "QEMU 7.2 describes the harts with riscv,isa only; without the fallback the boot CPU is invalid and the kernel stops",
-    ),
-    opt("CONFIG_ARCH_VIRT", "QEMU's virt machine: its PLIC, syscon power-off and goldfish RTC"),
-    opt("CONFIG_SERIAL_8250", "the virt machine's NS16550A UART, where QEMU -nographic connects"),
-    opt("CONFIG_SERIAL_8250_CONSOLE", "console=ttyS0"),
-    opt("CONFIG_SERIAL_OF_PLATFORM", "the UART is found in the device tree that OpenSBI passes on"),
-    ...initramfsBootOptions,
-  ],
-};
+export function testKernelOptions(arch: ArchInfo): KernelOptionSpec[] {
+  return [...arch.testKernelOptions, ...initramfsBootOptions];
+}
 
 /**
  * What `criu check --feature <name>` (CRIU 4.2.1, criu/cr-check.c) tests for
@@ -370,7 +225,7 @@ export const minimalBootOptions: Readonly<Partial<Record<ArchName, readonly Kern
  * passes when the feature is enabled and fails when the architecture cannot
  * have it, which tests the model's arch truth against CRIU itself.
  */
-export const CRIU_CHECK_FEATURES: Readonly<Record<string, readonly string[]>> = {
+const CRIU_CHECK_FEATURES: Readonly<Record<string, readonly string[]>> = {
   aio: ["aio_remap"],
   cgroups: ["cgroupns"],
   hugetlbfs: ["memfd_hugetlb"],
@@ -382,7 +237,7 @@ export const CRIU_CHECK_FEATURES: Readonly<Record<string, readonly string[]>> = 
 };
 
 /** Checked on every board: PTRACE_GET_RSEQ_CONFIGURATION (Linux 5.13), what the kernel version gate is for. */
-export const CRIU_CHECK_ALWAYS: readonly string[] = ["get_rseq_conf"];
+const CRIU_CHECK_ALWAYS: readonly string[] = ["get_rseq_conf"];
 
 export interface CriuCheckExpectation {
   /** The name `criu check --feature` takes. */

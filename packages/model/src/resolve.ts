@@ -15,7 +15,7 @@ import {
   type ArchInfo,
   type CpuInfo,
 } from "./arch";
-import { criuArchRequiredOptions, criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
+import { criuFeatures, criuRequiredOptions, type KernelOptionSpec } from "./kernel-options";
 import { DEFAULT_KERNEL_VERSION, STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 import { KCONFIG_SYMBOL, ownEntry, parseKernelConfigValue, type KernelConfigValue } from "./grammar";
 import { KERNEL_RELEASES, kernelHashSource, kernelTarball } from "./releases";
@@ -51,7 +51,8 @@ export function featureState(feature: FeatureStatus): string {
   return feature.wanted ? "wanted, CRIU disabled" : "available";
 }
 
-export type KernelOptionLevel = "required" | "feature" | "arch";
+/** required: every kernel; feature: a CRIU feature; arch: the architecture needs it; machine: the QEMU machine's devices. */
+export type KernelOptionLevel = "required" | "feature" | "arch" | "machine";
 
 export interface KernelOptionRequest {
   readonly symbol: string;
@@ -260,7 +261,7 @@ function resolveTarget(
 }
 
 function resolveArm(config: StackConfig, arch: ArchInfo, problem: ReportProblem): ResolvedBoard["arm"] {
-  if (arch.name !== "arm") {
+  if (!arch.floatChoices) {
     for (const key of ARM_ONLY_KEYS) {
       if (config[key] !== undefined)
         problem(key, `applies to arm only, not ${arch.name}`, `remove br-criu:${key} from the stack file`);
@@ -301,10 +302,10 @@ function resolveKernel(
     );
   }
   const sha256 = resolveKernelHash(config, problem);
-  if (arch.name === "arm" && config.kernelDts === undefined) {
+  if (arch.needsDeviceTree && config.kernelDts === undefined) {
     problem(
       "kernelDts",
-      "32-bit arm boards boot with a device tree and none is set",
+      `${arch.name} boards boot with a device tree and none is set`,
       "set br-criu:kernelDts, e.g. arm/vexpress-v2p-ca9",
     );
   }
@@ -332,7 +333,8 @@ function resolveCriu(
     wanted.add(name);
   });
   if (config.criuEnabled) for (const spec of criuRequiredOptions) requests.add(spec, "required");
-  if (config.criuEnabled) for (const spec of criuArchRequiredOptions[arch.name] ?? []) requests.add(spec, "arch");
+  if (config.criuEnabled) for (const spec of arch.criuOptions) requests.add(spec, "arch");
+  if (config.criuEnabled) for (const spec of arch.machineKernelOptions) requests.add(spec, "machine");
   const features = criuFeatures.map((feature): FeatureStatus => {
     const availability = feature.availability(arch, cpu);
     const isWanted = wanted.has(feature.name);
@@ -414,7 +416,7 @@ function applyRules(config: StackConfig): ResolveResult {
   const { arch, cpu, arm } = target;
 
   const problemsBeforeToolchain = collector.count;
-  const toolchainFacts = resolveToolchain(config, arch, cpu, arm, problem);
+  const toolchainFacts = resolveToolchain(config, cpu, arm, problem);
   const toolchain = collector.count === problemsBeforeToolchain ? toolchainFacts : undefined;
   const kernel = resolveKernel(config, arch, toolchain, problem);
   const { features, requests, wanted } = resolveCriu(config, arch, cpu, problem, warnings);
@@ -437,7 +439,7 @@ function applyRules(config: StackConfig): ResolveResult {
       kernelOptions: requests,
       features,
       criu: { enabled: config.criuEnabled, version: config.criuVersion, makeVars },
-      qemuMachine: config.qemuMachine ?? arch.qemuMachine,
+      qemuMachine: config.qemuMachine ?? arch.qemu.machine,
       warnings,
     },
   };
@@ -501,7 +503,6 @@ function resolveKernelHash(config: StackConfig, problem: ReportProblem): string 
 /** What Bootlin's prebuilt glibc stable toolchains can be. */
 function checkBootlinToolchain(
   config: StackConfig,
-  arch: ArchInfo,
   cpu: CpuInfo,
   arm: ResolvedBoard["arm"],
   problem: ReportProblem,
@@ -522,7 +523,7 @@ function checkBootlinToolchain(
   }
   // Buildroot offers the armv7-eabihf Bootlin toolchain only for ARMv7-A with
   // EABIhf, or ARMv8-A in 32-bit mode.
-  if (arch.name === "arm" && !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")) {
+  if (cpu.armIsa && !((cpu.armIsa === "armv7-a" && arm?.floatAbi === "eabihf") || cpu.armIsa === "armv8-a")) {
     problem(
       "toolchain",
       `no Bootlin glibc stable toolchain fits ${cpu.name} with ${arm?.floatAbi ?? "eabihf"}`,
@@ -546,7 +547,6 @@ function checkBuildrootGcc(config: StackConfig, problem: ReportProblem): void {
 
 function resolveToolchain(
   config: StackConfig,
-  arch: ArchInfo,
   cpu: CpuInfo,
   arm: ResolvedBoard["arm"],
   problem: ReportProblem,
@@ -561,7 +561,7 @@ function resolveToolchain(
     // CRIU's image format is protobuf; Buildroot's protobuf needs a C++ toolchain.
     problem("cxx", "CRIU needs a C++ toolchain (its protobuf dependency is C++)", "set br-criu:cxx: true");
   }
-  if (config.toolchain === "bootlin") checkBootlinToolchain(config, arch, cpu, arm, problem);
+  if (config.toolchain === "bootlin") checkBootlinToolchain(config, cpu, arm, problem);
   else checkBuildrootGcc(config, problem);
   const bootlin = config.toolchain === "bootlin";
   return {

@@ -34,10 +34,10 @@ import { CRIU_RELEASES, CRIU_VERSION, SHA256_PATTERN } from "./releases";
 
 export const PULUMI_NAMESPACE = "br-criu";
 
-export const DEFAULT_BUILDROOT_VERSION = "2026.02.3";
+const DEFAULT_BUILDROOT_VERSION = "2026.02.3";
 /** Buildroot's upstream repository. */
-export const DEFAULT_BUILDROOT_REPOSITORY = "https://gitlab.com/buildroot.org/buildroot.git";
-export const DEFAULT_BUILDROOT_COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a";
+const DEFAULT_BUILDROOT_REPOSITORY = "https://gitlab.com/buildroot.org/buildroot.git";
+const DEFAULT_BUILDROOT_COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a";
 export const DEFAULT_KERNEL_VERSION = "6.12.91";
 
 const slug = /^[a-z0-9][a-z0-9_-]{0,39}$/;
@@ -241,8 +241,6 @@ export const stackConfigSchema = z.strictObject({
   rebuild: z.boolean().default(false).describe("Force a clean build of every stage on the next `pulumi up`."),
 });
 
-/** A stack's configuration as written (defaults not yet applied). */
-export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** A stack's configuration with every default applied. */
 export type StackConfig = z.output<typeof stackConfigSchema>;
 

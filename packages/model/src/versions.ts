@@ -1,7 +1,7 @@
 /** Dotted numeric versions such as kernel releases ("6.12.91") and gcc majors. */
 export type Version = readonly number[];
 
-export function parseVersion(text: string): Version {
+function parseVersion(text: string): Version {
   if (!/^\d+(\.\d+)*$/.test(text)) throw new Error(`not a dotted numeric version: ${JSON.stringify(text)}`);
   return text.split(".").map(Number);
 }

@@ -16,13 +16,6 @@ export interface AcceptanceRun {
 /** Kernel command line additions: panic reboots at once, so a crash ends QEMU too. */
 const TEST_CMDLINE = "panic=-1";
 
-/**
- * OpenSBI from Debian's opensbi package: the firmware the riscv64 stack's
- * start-qemu.sh boots with (Buildroot builds the same fw_jump.bin), which
- * jumps to the kernel that QEMU loads at 0x80200000.
- */
-export const DEBIAN_OPENSBI_FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-
 export interface TestBootFiles {
   readonly kernel: string;
   readonly initramfs: string;
@@ -45,9 +38,11 @@ export function initramfsBootArgs(board: ResolvedBoard, files: TestBootFiles): {
   out[out.indexOf("-kernel") + 1] = files.kernel;
   out[out.indexOf("-initrd") + 1] = files.initramfs;
   replaceFlagValue(out, "-dtb", files.dtb, "the test kernel has no device tree blob");
-  if (out.includes("-bios") && !existsSync(DEBIAN_OPENSBI_FW_JUMP))
-    throw new Error(`${DEBIAN_OPENSBI_FW_JUMP} is missing: install Debian's opensbi package`);
-  replaceFlagValue(out, "-bios", DEBIAN_OPENSBI_FW_JUMP, "firmware");
+  // The firmware start-qemu.sh boots with (Buildroot builds it), as Debian's package ships it.
+  const firmware = board.arch.firmware?.debianPath;
+  if (firmware !== undefined && !existsSync(firmware))
+    throw new Error(`${firmware} is missing: install Debian's opensbi package`);
+  replaceFlagValue(out, "-bios", firmware, "firmware");
   out[out.indexOf("-append") + 1] = `${out[out.indexOf("-append") + 1]} ${TEST_CMDLINE}`;
   return { binary, args: out };
 }

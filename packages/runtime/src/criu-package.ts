@@ -29,7 +29,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { cacheDirectory, outputTail } from "@br-criu/cache";
+import { cacheDirectory, cachePathIn, outputTail } from "@br-criu/cache";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
 import {
@@ -40,10 +40,10 @@ import {
 } from "@br-criu/generators";
 import { runCommand } from "./command";
 import { unstableApt } from "./debian-apt";
-import { DEBIAN_ARCHES, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
+import { debianApt, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
 
 /** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
-export const CRIU_BUILD_PACKAGES = [
+const CRIU_BUILD_PACKAGES = [
   "libbsd-dev",
   "libcap-dev",
   "libnet1-dev",
@@ -53,8 +53,6 @@ export const CRIU_BUILD_PACKAGES = [
   "uuid-dev",
 ];
 
-/** ELF e_machine of each architecture, to check what was built. */
-const ELF_MACHINE: Readonly<Record<string, number>> = { x86_64: 62, aarch64: 183, arm: 40, powerpc64le: 21 };
 /** ARM EABI flag: hard-float calling convention (EF_ARM_ABI_FLOAT_HARD). */
 const EF_ARM_ABI_FLOAT_HARD = 0x400;
 
@@ -66,9 +64,9 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
  * (unstable's source index, its lists in the cache; the machine's sources
  * are not touched). Refused unless its sha256 is the recorded one.
  */
-export function ensureCriuTarball(cache: string): string {
+function ensureCriuTarball(cache: string): string {
   const release = CRIU_RELEASES[CRIU_VERSION]!;
-  const { dir } = cacheDirectory(join(cache, "criu-source", release.sha256), (staging) => {
+  const { dir } = cacheDirectory(cachePathIn(cache, "criuSource", release.sha256), (staging) => {
     const apt = unstableApt(cache).options;
     try {
       runCommand("apt-get", [...apt, "source", "--download-only", "-q", `criu=${release.debianSource}`], {
@@ -91,8 +89,8 @@ export function ensureCriuTarball(cache: string): string {
 }
 
 /** The flags Buildroot's toolchain adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi, the instruction set). */
-export function cpuFlags(board: ResolvedBoard): string[] {
-  if (board.arch.name === "x86_64" || board.arch.name === "riscv64") return [];
+function cpuFlags(board: ResolvedBoard): string[] {
+  if (!board.arch.mcpu) return [];
   const flags = [`-mcpu=${board.cpu.name}`];
   if (board.arm?.fpu) flags.push(`-mfpu=${board.arm.fpu}`);
   if (board.arm) flags.push(`-mfloat-abi=${board.arm.floatAbi === "eabihf" ? "hard" : "softfp"}`);
@@ -117,13 +115,13 @@ export interface CriuBuild {
 /** Builds (or reuses) CRIU for a board with the package's recipe. */
 export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const arch = board.arch.name;
-  const debian = DEBIAN_ARCHES[arch];
-  if (!debian || ELF_MACHINE[arch] === undefined)
+  const { debian } = board.arch;
+  if (board.arch.testCriu !== "recipe")
     throw new Error(
-      `no cross toolchain for ${arch} on this machine (package tier: ${Object.keys(ELF_MACHINE).join(", ")})`,
+      `CRIU's recipe is not built for ${arch} here: Debian ${debian.suite}'s ${debian.arch} packages cannot serve as its sysroot (its test system runs Debian's criu binary)`,
     );
   const tarball = ensureCriuTarball(cache);
-  const sysroot = unpackDebianPackages(arch, CRIU_BUILD_PACKAGES, cache);
+  const sysroot = unpackDebianPackages(board.arch, CRIU_BUILD_PACKAGES, cache, { apt: debianApt(board.arch, cache) });
   const compilerVersion = runCommand(`${debian.triplet}-gcc`, ["--version"]).split("\n")[0]!;
   const flags = cpuFlags(board);
   const recipe = CRIU_MAKE_RECIPE;
@@ -138,7 +136,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     compilerVersion,
   };
   const key = buildKey(inputs);
-  const dir = join(cache, "criu-build", `${arch}-${key}`);
+  const dir = cachePathIn(cache, "criuBuilds", `${arch}-${key}`);
   const started = Date.now();
   const commands: string[] = [];
   const cached = cacheDirectory(dir, (work) => {
@@ -238,7 +236,7 @@ function buildEnvironment(sysroot: string, triplet: string, assignments: readonl
 }
 
 /** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */
-export function checkElf(path: string, board: ResolvedBoard): void {
+function checkElf(path: string, board: ResolvedBoard): void {
   const header = Buffer.alloc(64);
   const fd = openSync(path, "r");
   try {
@@ -249,7 +247,7 @@ export function checkElf(path: string, board: ResolvedBoard): void {
   if (header.toString("latin1", 0, 4) !== "\x7fELF") throw new Error(`${path} is not an ELF file`);
   const littleEndian = header[5] === 1;
   const machine = littleEndian ? header.readUInt16LE(18) : header.readUInt16BE(18);
-  const expected = ELF_MACHINE[board.arch.name];
+  const expected = board.arch.elfMachine;
   if (machine !== expected)
     throw new Error(`${path} is built for ELF machine ${machine}, not ${board.arch.name} (${expected})`);
   if (board.arm?.floatAbi === "eabihf") {
@@ -258,14 +256,6 @@ export function checkElf(path: string, board: ResolvedBoard): void {
       throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
   }
 }
-
-/**
- * Boards whose test system runs Debian unstable's criu binary instead of a
- * build of the recipe: bookworm has no riscv64 packages (neither the -dev
- * packages the recipe links against nor a sysroot), and unstable's criu is
- * the same 4.2.1 release.
- */
-export const DEBIAN_BINARY_CRIU_ARCHES: readonly string[] = ["riscv64"];
 
 export interface TestSystemCriu {
   /** criu on the build machine, and the sysroot holding its libraries. */
@@ -277,24 +267,24 @@ export interface TestSystemCriu {
 
 /**
  * The criu a board's test system runs: the recipe's build (the package
- * tier's, from the cache), or for DEBIAN_BINARY_CRIU_ARCHES Debian
- * unstable's binary, checked to be the packaged release.
+ * tier's, from the cache), or where the architecture's test system takes
+ * Debian's binary (riscv64: bookworm has neither the -dev packages the
+ * recipe links against nor a sysroot; unstable's criu is the same 4.2.1
+ * release), that binary, checked to be the packaged release.
  */
 export function testSystemCriu(board: ResolvedBoard, cache: string): TestSystemCriu {
-  const arch = board.arch.name;
-  const debian = DEBIAN_ARCHES[arch];
-  if (!debian) throw new Error(`no Debian architecture for ${arch}`);
-  if (DEBIAN_BINARY_CRIU_ARCHES.includes(arch)) {
-    const sysroot = ensureDebianSysroot(arch, cache);
+  const { debian } = board.arch;
+  if (board.arch.testCriu === "debian-binary") {
+    const sysroot = ensureDebianSysroot(board.arch, cache);
     const binary = join(sysroot.dir, "usr/sbin/criu");
     const version = runCommand(debian.qemuUser, ["-L", sysroot.dir, binary, "--version"]);
     const { version: expected } = CRIU_RELEASES[CRIU_VERSION]!;
     if (!new RegExp(`^Version: ${expected.replace(/\./g, "\\.")}$`, "m").test(version)) {
       throw new Error(
-        `Debian unstable's criu for ${debian.debianArch} is not ${expected} (${version.trim().split("\n")[0]}): the package moved on; update CRIU_RELEASES or pin another source`,
+        `Debian ${debian.suite}'s criu for ${debian.arch} is not ${expected} (${version.trim().split("\n")[0]}): the package moved on; update CRIU_RELEASES or pin another source`,
       );
     }
-    return { binary, sysroot, origin: `Debian unstable's criu ${expected} binary (${debian.debianArch})` };
+    return { binary, sysroot, origin: `Debian ${debian.suite}'s criu ${expected} binary (${debian.arch})` };
   }
   const build = buildCriu(board, cache);
   const how = build.cached ? "the package tier's cached build" : `built now in ${build.seconds.toFixed(0)} s`;

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cachePathIn } from "@br-criu/cache";
 import { runCommand } from "./command";
 
 /** How apt is invoked: its -o options, and the architecture packages are taken for. */
@@ -31,7 +32,7 @@ export function machineApt(): AptConfig {
  */
 export function unstableApt(cache: string, debianArch?: string): AptConfig {
   const name = debianArch ?? "source";
-  const dir = join(cache, "debian-unstable");
+  const dir = cachePathIn(cache, "debianUnstable");
   mkdirSync(join(dir, `lists-${name}`, "partial"), { recursive: true });
   mkdirSync(join(dir, "archives", "partial"), { recursive: true });
   const mirror = `signed-by=${DEBIAN_KEYRING}] http://deb.debian.org/debian unstable main`;

@@ -32,14 +32,6 @@ export interface InitramfsOptions {
   readonly criu?: { readonly binary: string; readonly sysroot: Sysroot };
   /** Names for `criu check --feature`, reported by the acceptance script (etc/br-criu/criu-check-features). */
   readonly criuCheckFeatures?: readonly string[];
-  /**
-   * Read /dev/random once before the acceptance runs, so that the kernel
-   * gathers jitter entropy and its random pool is ready. Where the machine
-   * gives the guest no seed, the pool otherwise stays not ready, and libuuid
-   * in every criu command retries getrandom() for about 3 s (CRIU logs a run
-   * id before anything else).
-   */
-  readonly waitForRandom?: boolean;
 }
 
 /** Where the fields that lead to PT_INTERP are, in 32-bit and 64-bit ELF (little-endian). */
@@ -91,7 +83,7 @@ export function elfInterpreter(path: string): string {
  * (`ld.so --list`, under qemu-user for a foreign sysroot). Paths are inside
  * the sysroot.
  */
-export function sharedLibraries(
+function sharedLibraries(
   executable: string,
   sysroot: Sysroot = HOST_SYSROOT,
   onDisk: string = resolveInSysroot(sysroot.dir, executable),
@@ -124,7 +116,7 @@ function libraryInSysroot(sysroot: string, library: string): string {
   }
 }
 
-const initScript = (waitForRandom: boolean) => `#!/bin/busybox sh
+const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -133,7 +125,7 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
-${waitForRandom ? "head -c 1 /dev/random >/dev/null\n" : ""}echo BR-CRIU-BOOTED
+echo BR-CRIU-BOOTED
 /${ACCEPTANCE_SCRIPT}
 reboot -f
 `;
@@ -188,7 +180,7 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
     };
     criuSystemFiles(options).forEach(place);
     place({ from: options.acceptanceScript, to: ACCEPTANCE_SCRIPT, mode: 0o755 });
-    writeFileSync(join(root, "init"), initScript(options.waitForRandom ?? false), { mode: 0o755 });
+    writeFileSync(join(root, "init"), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
     if (options.criuCheckFeatures?.length) {
       mkdirSync(join(root, "etc/br-criu"));

@@ -18,7 +18,8 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join, posix, relative } from "node:path";
-import { cacheDirectory } from "@br-criu/cache";
+import { cacheDirectory, cachePathIn } from "@br-criu/cache";
+import type { ArchInfo } from "@br-criu/model";
 import { machineApt, unstableApt, type AptConfig } from "./debian-apt";
 
 export interface Sysroot {
@@ -29,15 +30,6 @@ export interface Sysroot {
 }
 
 export const HOST_SYSROOT: Sysroot = { dir: "/" };
-
-/** Debian's name of each architecture, its GNU triplet and its qemu-user binary. */
-export const DEBIAN_ARCHES: Readonly<Record<string, { debianArch: string; triplet: string; qemuUser: string }>> = {
-  aarch64: { debianArch: "arm64", triplet: "aarch64-linux-gnu", qemuUser: "qemu-aarch64" },
-  arm: { debianArch: "armhf", triplet: "arm-linux-gnueabihf", qemuUser: "qemu-arm" },
-  powerpc64le: { debianArch: "ppc64el", triplet: "powerpc64le-linux-gnu", qemuUser: "qemu-ppc64le" },
-  riscv64: { debianArch: "riscv64", triplet: "riscv64-linux-gnu", qemuUser: "qemu-riscv64" },
-  x86_64: { debianArch: "amd64", triplet: "x86_64-linux-gnu", qemuUser: "qemu-x86_64" },
-};
 
 /** The packages a test system is unpacked from: criu and busybox-static with their libraries. */
 const TEST_SYSTEM_PACKAGES = ["criu", "busybox-static"];
@@ -60,27 +52,24 @@ export function resolveInSysroot(sysroot: string, path: string): string {
  * packages they depend on (see unpackDebianPackages), as a test system run
  * with qemu-user.
  */
-export function ensureDebianSysroot(arch: string, cache: string): Sysroot {
+export function ensureDebianSysroot(arch: ArchInfo, cache: string): Sysroot {
   // boot-test asks twice (busybox, and riscv64's criu): the closure and the
   // .deb URIs need not be resolved again within one process.
-  const known = testSystems.get(`${arch}\0${cache}`);
+  const known = testSystems.get(`${arch.name}\0${cache}`);
   if (known) return known;
   // Only libraries join criu and busybox: the test system needs no tools or interpreters.
   const include = /^(lib|criu|busybox)/;
-  // Bookworm has no riscv64: its test system comes from Debian unstable.
-  const apt = arch === "riscv64" ? unstableApt(cache, debianArch(arch).debianArch) : undefined;
-  const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, { include, ...(apt ? { apt } : {}) });
-  const sysroot = { dir: root, emulator: [debianArch(arch).qemuUser, "-L", root] };
-  testSystems.set(`${arch}\0${cache}`, sysroot);
+  const root = unpackDebianPackages(arch, TEST_SYSTEM_PACKAGES, cache, { include, apt: debianApt(arch, cache) });
+  const sysroot = { dir: root, emulator: [arch.debian.qemuUser, "-L", root] };
+  testSystems.set(`${arch.name}\0${cache}`, sysroot);
   return sysroot;
 }
 
 const testSystems = new Map<string, Sysroot>();
 
-function debianArch(arch: string): (typeof DEBIAN_ARCHES)[string] {
-  const known = DEBIAN_ARCHES[arch];
-  if (!known) throw new Error(`no Debian architecture for ${arch}; known: ${Object.keys(DEBIAN_ARCHES).join(", ")}`);
-  return known;
+/** Where an architecture's Debian packages come from: the machine's apt (bookworm), or unstable's of our own. */
+export function debianApt(arch: ArchInfo, cache: string): AptConfig {
+  return arch.debian.suite === "unstable" ? unstableApt(cache, arch.debian.arch) : machineApt();
 }
 
 /** Changes to how a sysroot is laid out; part of its cache key, so old caches are rebuilt. */
@@ -162,12 +151,12 @@ export interface UnpackOptions {
  * `apt-get update` (npm run setup does both).
  */
 export function unpackDebianPackages(
-  arch: string,
+  arch: ArchInfo,
   rootPackages: readonly string[],
   cache: string,
   options: UnpackOptions = {},
 ): string {
-  const debian = debianArch(arch).debianArch;
+  const debian = arch.debian.arch;
   const apt = options.apt ?? machineApt();
   const closure = dependencyClosure(apt, debian, rootPackages, options.include ?? /./);
   const packages = [...new Set(closure)].sort();
@@ -179,7 +168,7 @@ export function unpackDebianPackages(
     .update(`${SYSROOT_LAYOUT}\n${uris.join("\n")}`)
     .digest("hex")
     .slice(0, 24);
-  const dir = join(cache, "debian-sysroot", `${debian}-${key}`);
+  const dir = cachePathIn(cache, "debianSysroots", `${debian}-${key}`);
   cacheDirectory(dir, (staging) => {
     mkdirSync(join(staging, "debs"));
     try {

@@ -23,4 +23,5 @@ exec "${QEMU}" \
 	-append 'console=ttyAMA0 rootwait root=/dev/mmcblk0' \
 	-net nic,model=lan9118 \
 	-net user \
+	-device virtio-rng-device \
 	"$@"

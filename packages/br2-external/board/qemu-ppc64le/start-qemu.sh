@@ -23,4 +23,5 @@ exec "${QEMU}" \
 	-append 'console=hvc0 rootwait root=/dev/sda' \
 	-netdev user,id=net0 \
 	-device spapr-vlan,netdev=net0 \
+	-device virtio-rng-pci \
 	"$@"

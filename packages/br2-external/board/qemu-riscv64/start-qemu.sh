@@ -24,4 +24,5 @@ exec "${QEMU}" \
 	-append 'console=ttyS0 rootwait root=/dev/vda' \
 	-netdev user,id=net0 \
 	-device virtio-net-device,netdev=net0 \
+	-device virtio-rng-device \
 	"$@"

@@ -22,4 +22,5 @@ exec "${QEMU}" \
 	-append 'console=ttyS0 rootwait root=/dev/vda' \
 	-netdev user,id=net0 \
 	-device virtio-net-pci,netdev=net0 \
+	-device virtio-rng-pci \
 	"$@"
