@@ -7,13 +7,14 @@
  */
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { cacheRoot, writeFileWithMode } from "@br-criu/cache";
+import { cachePath, writeFileWithMode } from "@br-criu/cache";
 import {
   BUILD_ENV_FILES,
   COMMON_OVERLAY,
   REPO_LAYOUT,
   renderBoardFiles,
   renderStackTree,
+  renderedDrift,
   stackLayout,
   type RenderedFile,
 } from "@br-criu/generators";
@@ -35,7 +36,7 @@ import { brCriuBackend } from "./internal/br-criu-backend";
 import { boardForStack, readRawConfig } from "./internal/stack-config";
 import { installTree, readIfExists, readTree } from "./internal/work-tree";
 
-export const REPO_ROOT = resolve(__dirname, "..");
+const REPO_ROOT = resolve(__dirname, "..");
 
 /** The stack outputs, each declared here once; the optional groups are there when the stack asks for them. */
 export interface StackOutputs {
@@ -72,11 +73,8 @@ function stageFiles(board: ResolvedBoard, tree: readonly RenderedFile[]): StageF
 
 /** Says when the checked-in tree (for plain Buildroot) lags the stack file; the build does not use it. */
 function warnIfCheckedInTreeLags(board: ResolvedBoard, source: string, checkedIn: readonly RenderedFile[]): void {
-  const onDisk = new Map(checkedIn.map((file) => [file.path, file]));
-  const stale = renderBoardFiles(board, source).filter((file) => {
-    const current = onDisk.get(file.path);
-    return current?.content !== file.content || current.mode !== (file.mode ?? 0o644);
-  });
+  const onDisk = new Map(checkedIn.map((file) => [file.path, { content: file.content, mode: file.mode ?? 0o644 }]));
+  const stale = renderBoardFiles(board, source).filter((file) => renderedDrift(file, onDisk.get(file.path)));
   if (stale.length > 0)
     void pulumi.log.warn(
       `${REPO_LAYOUT.external} lags ${source} (${stale.map((f) => f.path).join(", ")}): the build uses a tree rendered for the stack; run \`npm run generate\` to update the checked-in tree for plain Buildroot users`,
@@ -92,7 +90,7 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   warnIfCheckedInTreeLags(board, source, checkedIn);
   const tree = renderStackTree(board, source, checkedIn);
   const inputs = stageInputs(board, source, stageFiles(board, tree));
-  const layout = stackLayout(config.workDir ?? join(cacheRoot(), "build"), stack, config.buildrootCommit);
+  const layout = stackLayout(config.workDir ?? cachePath("builds"), stack, config.buildrootCommit);
   const plan = planBuild(parseBuildRecord(readIfExists(layout.buildRecord)), inputs, { forceClean: config.rebuild });
   if (!pulumi.runtime.isDryRun()) {
     // What the stages build from, and the record the image stage moves into place once everything is built.
@@ -105,7 +103,7 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
   const resources = boardResources(board, inputs, plan, {
     repoRoot: REPO_ROOT,
     stack: layout,
-    hostCaches: { downloads: join(cacheRoot(), "dl"), ccache: join(cacheRoot(), "ccache") },
+    hostCaches: { downloads: cachePath("hostDownloads"), ccache: cachePath("hostCcache") },
     buildImageTag: buildImageTag(contextFiles, buildImageArgs(board)),
   });
   const backend = config.providers === "pulumi" ? pulumiProvidersBackend() : brCriuBackend;
@@ -133,6 +131,6 @@ function pulumiProvidersBackend(): BuildBackend {
 }
 
 /** The CRIU feature matrix as a stack output: feature -> state. */
-export function featureMatrixOutput(features: readonly FeatureStatus[]): Record<string, string> {
+function featureMatrixOutput(features: readonly FeatureStatus[]): Record<string, string> {
   return Object.fromEntries(features.map((f) => [f.name, featureState(f)]));
 }

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chownSync, lstatSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDirectory, cacheRoot } from "@br-criu/cache";
+import { cacheDirectory, cachePath } from "@br-criu/cache";
 import { buildrootTreeSteps, fullBuildCommands, type Runner, type StagePaths } from "@br-criu/planner";
 import type { StandInBuildroot, StandInRelease } from "./standin-buildroot";
 import { REPO_ROOT } from "./project";
@@ -63,7 +63,7 @@ export function ensureBaseImage(): Timed<string> & { /** False when the engine h
   const started = Date.now();
   if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0)
     return { value: tag, seconds: 0, built: false };
-  const { dir } = cacheDirectory(join(cacheRoot(), "docker-base", hash), (staging) => {
+  const { dir } = cacheDirectory(cachePath("dockerBase", hash), (staging) => {
     run(script, [TEST_MIRROR, join(staging, "rootfs.tar")]);
     return JSON.stringify(inputs);
   });

@@ -8,7 +8,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { cacheRoot } from "@br-criu/cache";
+import { cachePath, cacheRoot } from "@br-criu/cache";
 import { buildTestKernel, ensureKernelSource } from "@br-criu/kernel";
 import { criuSystemFiles, testSystemCriu } from "@br-criu/runtime";
 import { loadProject, loadStack, resolveStack } from "@br-criu/stacks";
@@ -143,7 +143,7 @@ export async function x86Payload(): Promise<BootPayload> {
     extraFragments: [],
     source,
     cache,
-    workDir: join(cache, "boot-test"),
+    workDir: cachePath("testKernelTrees"),
   });
   const criu = testSystemCriu(board, cache);
   return {

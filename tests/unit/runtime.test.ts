@@ -4,13 +4,7 @@ import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  elfInterpreter,
-  imageBootArgs,
-  initramfsBootArgs,
-  parseAcceptance,
-  resolveInSysroot,
-} from "@br-criu/runtime";
+import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, resolveInSysroot } from "@br-criu/runtime";
 import { parseBootTestJson } from "@br-criu/planner";
 import { scratchDir } from "../support/scratch";
 

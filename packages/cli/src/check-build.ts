@@ -52,12 +52,12 @@ export function checkKernel(argv: readonly string[], io: CliIo): number {
   const tree = resolve(io.cwd, treeFlag);
   const configPath = join(tree, ".config");
   const resolved = parseConfig(readRequired(configPath, "kernel config"), configPath);
-  const karch = stack!.board.arch.kernelArch;
+  const { arch } = stack!.board;
   const analysis = analyzeConfig(
     requestedOptions(stack!.board, stackFragments(project, stack!)),
     resolved,
-    kconfigTreeFor(tree, karch),
-    karch,
+    kconfigTreeFor(tree, arch),
+    arch.kernelArch,
   );
   const problems = [
     ...analysis.dropped.map((d) => `${d.symbol} dropped: ${d.explanation}`),

@@ -10,17 +10,17 @@ import { writeFileWithMode } from "@br-criu/cache";
 import { compareSymbols } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import {
+  REPO_LAYOUT,
   defconfigFile,
-  kernelFragmentFile,
+  isGeneratedPath,
   renderBoardFiles,
   renderKernelHashFiles,
   renderPackageFiles,
+  renderedDrift,
+  type FileOnDisk,
   type RenderedFile,
 } from "@br-criu/generators";
 import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
-
-/** The BR2_EXTERNAL tree, relative to the repository root. */
-export const EXTERNAL_TREE = "packages/br2-external";
 
 export interface GenerateResult {
   /** Files whose content differs from the generator's, or that should not exist. */
@@ -28,24 +28,18 @@ export interface GenerateResult {
   readonly report: readonly string[];
 }
 
-/** Generated files found on disk: board defconfigs and fragments (stale ones too). */
+/** Every file of the checked-in BR2_EXTERNAL tree that br-criu generates (stale ones too), repository-relative. */
 function existingGeneratedFiles(root: string): string[] {
-  const external = join(root, EXTERNAL_TREE);
-  const found: string[] = [];
-  const configs = join(external, "configs");
-  if (existsSync(configs)) {
-    for (const name of readdirSync(configs))
-      if (name.endsWith("_criu_defconfig")) found.push(`${EXTERNAL_TREE}/configs/${name}`);
-  }
-  const boards = join(external, "board");
-  if (existsSync(boards)) {
-    for (const board of readdirSync(boards)) {
-      for (const file of [kernelFragmentFile(board), `board/${board}/start-qemu.sh`]) {
-        if (existsSync(join(external, file))) found.push(`${EXTERNAL_TREE}/${file}`);
-      }
-    }
-  }
-  return found;
+  const external = join(root, REPO_LAYOUT.external);
+  if (!existsSync(external)) return [];
+  return readdirSync(external, { recursive: true, encoding: "utf8" })
+    .filter((path) => isGeneratedPath(path))
+    .map((path) => `${REPO_LAYOUT.external}/${path}`);
+}
+
+/** A file as it is on disk, if it is there. */
+function onDisk(path: string): FileOnDisk | undefined {
+  return existsSync(path) ? { content: readFileSync(path, "utf8"), mode: statSync(path).mode & 0o777 } : undefined;
 }
 
 export function generate(
@@ -54,7 +48,7 @@ export function generate(
   options: { check: boolean },
 ): GenerateResult {
   const wanted = new Map<string, RenderedFile>([[PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }]]);
-  const external = (rendered: RenderedFile) => wanted.set(`${EXTERNAL_TREE}/${rendered.path}`, rendered);
+  const external = (rendered: RenderedFile) => wanted.set(`${REPO_LAYOUT.external}/${rendered.path}`, rendered);
   renderPackageFiles().forEach(external);
   renderKernelHashFiles(stacks).forEach(external);
   for (const { file, board } of stacks) renderBoardFiles(board, file).forEach(external);
@@ -65,18 +59,15 @@ export function generate(
 
   const drifted: string[] = [];
   const report: string[] = [];
-  for (const [path, { content, mode = 0o644 }] of [...wanted].sort(([a], [b]) => compareSymbols(a, b))) {
+  for (const [path, rendered] of [...wanted].sort(([a], [b]) => compareSymbols(a, b))) {
     const target = join(root, path);
-    const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
-    const currentMode = current === undefined ? undefined : statSync(target).mode & 0o777;
-    if (current === content && currentMode === mode) continue;
+    const drift = renderedDrift(rendered, onDisk(target));
+    if (drift === undefined) continue;
     drifted.push(path);
     if (options.check) {
-      report.push(
-        `${current === undefined ? "missing" : current === content ? `mode ${currentMode?.toString(8)} instead of ${mode.toString(8)}` : "differs"}: ${path}`,
-      );
+      report.push(`${drift}: ${path}`);
     } else {
-      writeFileWithMode(target, { content, mode });
+      writeFileWithMode(target, rendered);
       report.push(`wrote ${path}`);
     }
   }

@@ -1,3 +1,3 @@
 export { run } from "./cli";
 export type { CliIo } from "./project";
-export { generate, EXTERNAL_TREE } from "./generate";
+export { generate } from "./generate";

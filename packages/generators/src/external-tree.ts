@@ -50,3 +50,22 @@ export function treeHash(files: readonly RenderedFile[]): string {
   for (const file of files) hash.update(`${file.path}\0${(file.mode ?? 0o644).toString(8)}\0${file.content}\0`);
   return hash.digest("hex");
 }
+
+/** A file as it is on disk. */
+export interface FileOnDisk {
+  readonly content: string;
+  readonly mode: number;
+}
+
+/**
+ * How a file on disk differs from what br-criu renders for it ("missing",
+ * "differs", "mode 644 instead of 755"), or undefined when it is the same:
+ * what `npm run generate --check` reports and the program warns about.
+ */
+export function renderedDrift(wanted: RenderedFile, onDisk: FileOnDisk | undefined): string | undefined {
+  const mode = wanted.mode ?? 0o644;
+  if (onDisk === undefined) return "missing";
+  if (onDisk.content !== wanted.content) return "differs";
+  if (onDisk.mode !== mode) return `mode ${onDisk.mode.toString(8)} instead of ${mode.toString(8)}`;
+  return undefined;
+}

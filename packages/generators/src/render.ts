@@ -11,19 +11,26 @@ import { generatedHeader, type RenderedFile } from "./generated-file";
 import { formatBuildrootEntry } from "./writers";
 
 /** Where the kernel options of every fragment are declared, with their reasons. */
-export const KERNEL_OPTIONS_MODEL = "packages/model/src/kernel-options.ts";
+const KERNEL_OPTIONS_MODEL = "packages/model/src/kernel-options.ts";
 
 /** Kernel fragment entries (CONFIG_ symbols), sorted by symbol. */
-export function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
+/** Where an option of the fragment comes from, as its comment starts. */
+function optionOrigin(board: ResolvedBoard, option: ResolvedBoard["kernelOptions"][number]): string {
+  switch (option.level) {
+    case "required":
+      return "required";
+    case "feature":
+      return `feature ${option.feature}`;
+    case "arch":
+      return option.feature ? `${board.arch.name} for ${option.feature}` : `required on ${board.arch.name}`;
+    case "machine":
+      return `QEMU ${board.qemuMachine}`;
+  }
+}
+
+function kernelFragmentEntries(board: ResolvedBoard): ConfigEntry[] {
   return board.kernelOptions.map((option) => {
-    const origin =
-      option.level === "required"
-        ? "required"
-        : option.level === "feature"
-          ? `feature ${option.feature}`
-          : option.feature
-            ? `${board.arch.name} for ${option.feature}`
-            : `required on ${board.arch.name}`;
+    const origin = optionOrigin(board, option);
     const value: KconfigValue = option.value === "y" ? yes : no;
     return { symbol: `CONFIG_${option.symbol}`, value, reason: `${origin}: ${option.reason}` };
   });

@@ -6,7 +6,7 @@
  *
  * File access is injected (`readFile`), so the parser itself does no I/O.
  */
-import { allOf, parseExpr, type Expr } from "./expr";
+import { parseExpr, type Expr } from "./expr";
 
 export type SymbolType = "bool" | "tristate" | "string" | "int" | "hex" | "unknown";
 
@@ -283,11 +283,6 @@ export function readKconfigTree(options: KconfigReadOptions): KconfigTree {
   const reader = new KconfigReader(options);
   reader.readFile(options.root ?? "Kconfig", false);
   return { symbols: reader.symbols, files: reader.files };
-}
-
-/** All conditions under which a definition exists, as one expression (undefined: always). */
-export function definitionCondition(definition: SymbolDefinition): Expr | undefined {
-  return allOf(definition.dependsOn);
 }
 
 /** Leading white space width, with tabs to the next multiple of 8 as Kconfig's lexer counts them. */

@@ -6,14 +6,14 @@
  */
 import { shellQuote } from "@br-criu/generators";
 
-export interface HostTool {
+interface HostTool {
   /** Program name (or absolute path) looked up with `command -v`. */
   readonly tool: string;
   readonly why: string;
 }
 
 /** Buildroot 2026.02's dependency check (support/dependencies/dependencies.sh), then stage.sh's own needs. */
-export const BUILDROOT_HOST_TOOLS: readonly HostTool[] = [
+const BUILDROOT_HOST_TOOLS: readonly HostTool[] = [
   { tool: "which", why: "dependencies.sh looks every other program up with which" },
   { tool: "sed", why: "checked first by dependencies.sh" },
   { tool: "/usr/bin/file", why: "libtool fails unless file is exactly /usr/bin/file (dependencies.sh)" },

@@ -6,7 +6,7 @@
 import { shellCommandLine, shellQuote } from "@br-criu/generators";
 
 /** Paths inside the build container (fixed: Buildroot is only reproducible with the same O=). */
-export const CONTAINER_PATHS = {
+const CONTAINER_PATHS = {
   buildroot: "/br/buildroot",
   external: "/br/external",
   output: "/br/output",
@@ -115,7 +115,7 @@ export interface BuildrootSource {
 }
 
 /** A repository on this machine (an absolute path or a file:/// URL) rather than a remote one. */
-export function localRepositoryPath(url: string): string | undefined {
+function localRepositoryPath(url: string): string | undefined {
   if (url.startsWith("/")) return url;
   if (url.startsWith("file:///")) return url.slice("file://".length);
   return undefined;

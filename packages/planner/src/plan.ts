@@ -35,7 +35,7 @@ export interface PlanOptions {
 }
 
 /** Key-level changes between two input maps, as readable lines. */
-export function describeChanges(before: InputMap, after: InputMap): string[] {
+function describeChanges(before: InputMap, after: InputMap): string[] {
   const lines: string[] = [];
   for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
     const from = before[key];

@@ -103,7 +103,7 @@ export interface BoardResources {
 }
 
 /** Upper bound for the boot test (boot plus acceptance under QEMU TCG). */
-export const BOOT_TEST_TIMEOUT_SECONDS = 600;
+const BOOT_TEST_TIMEOUT_SECONDS = 600;
 
 const BUILD_ARG_KEYS = [
   ["BASE", "buildBaseImage"],

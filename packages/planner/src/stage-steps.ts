@@ -31,7 +31,7 @@ export interface StageCommands {
 }
 
 /** Runs the br-criu command line from the repository root (checks and the boot test). */
-export function brCriuCommand(...words: string[]): string {
+function brCriuCommand(...words: string[]): string {
   return shellCommandLine(["npx", "--no-install", "tsx", REPO_LAYOUT.cliEntry, ...words]);
 }
 

@@ -1,3 +1,3 @@
 export { BootTest, BuildImage, Cache, Checkout, DoubleBuild, HostTools, Stage } from "./resources";
-export { PROVIDER_PACKAGE, RESOURCE_TYPES, stageType } from "./types";
+export { RESOURCE_TYPES, stageType } from "./types";
 export type { RunSpec } from "./types";

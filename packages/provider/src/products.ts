@@ -11,7 +11,7 @@ import type { StageProduct } from "@br-criu/planner";
 /** Path below the output directory -> "directory", "missing" or the file's sha256. */
 export type Fingerprint = Record<string, string>;
 
-export const MISSING = "missing";
+const MISSING = "missing";
 const DIRECTORY = "directory";
 
 async function sha256File(path: string): Promise<string> {

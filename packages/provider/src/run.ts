@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 
 /** Lines of output a failure shows. */
-export const FAILURE_TAIL_LINES = 40;
+const FAILURE_TAIL_LINES = 40;
 /** How long a cancelled group has to exit after SIGTERM before it is killed. */
-export const TERMINATE_GRACE_MS = 5_000;
+const TERMINATE_GRACE_MS = 5_000;
 /** At most this much of stdout is kept (the boot test's JSON, the image manifest, progress). */
 const STDOUT_LIMIT = 4 * 1024 * 1024;
 const TAIL_LIMIT = 256 * 1024;
@@ -96,12 +96,12 @@ export interface RunResult {
 /** Keeps the end of a growing text. */
 const keepEnd = (text: string, limit: number) => (text.length > limit ? text.slice(-limit) : text);
 
-export function tailLines(text: string, lines: number): string {
+function tailLines(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** Runs one command line with `sh -c`; rejects with StepFailedError naming it, or CancelledError. */
-export function runLine(line: string, options: RunOptions): Promise<RunResult> {
+function runLine(line: string, options: RunOptions): Promise<RunResult> {
   return runProgram(["sh", "-c", line], line, options);
 }
 

@@ -7,7 +7,7 @@ import { PROVIDER_PLUGIN } from "@br-criu/generators";
 import type { StageCommands, StageProduct } from "@br-criu/planner";
 
 /** The provider's package name: its type tokens start with it, its plugin is pulumi-resource-<name>. */
-export const PROVIDER_PACKAGE = PROVIDER_PLUGIN.name;
+const PROVIDER_PACKAGE = PROVIDER_PLUGIN.name;
 /** Reported to the engine (GetPluginInfo); the provider ships with the repository. */
 export const PROVIDER_VERSION = "0.1.0";
 

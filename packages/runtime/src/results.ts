@@ -8,8 +8,7 @@
 import type { CriuCheckExpectation } from "@br-criu/model";
 import type { BootTestJson, StepResult } from "@br-criu/planner";
 
-export const ACCEPTANCE_STEPS = ["criu-check", "dump", "frozen", "restore", "advance"] as const;
-export type AcceptanceStep = (typeof ACCEPTANCE_STEPS)[number];
+const ACCEPTANCE_STEPS = ["criu-check", "dump", "frozen", "restore", "advance"] as const;
 
 export interface AcceptanceReport {
   /** Every step line in console order. */
@@ -104,4 +103,3 @@ export function bootTestReport(
     timings,
   };
 }
-

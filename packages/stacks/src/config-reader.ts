@@ -13,7 +13,7 @@ import { PULUMI_NAMESPACE, STACK_CONFIG_KEYS, ownEntry, type ConfigProblem } fro
 import { configKeyTypes } from "./project-file";
 
 /** Namespaces owned by Pulumi itself and by the providers the program uses. */
-export const FOREIGN_NAMESPACES: readonly string[] = ["command", "docker", "pulumi"];
+const FOREIGN_NAMESPACES: readonly string[] = ["command", "docker", "pulumi"];
 
 /** A config value the way Pulumi passes it to a program: scalars as text, maps and lists as JSON. */
 export function asPulumiText(value: unknown): string {
@@ -73,7 +73,7 @@ export function decodeStackConfig(all: Readonly<Record<string, string>>): Decode
 }
 
 /** The known key nearest to a misspelt one (at most a third of its letters off), if any. */
-export function closestKey(key: string): string | undefined {
+function closestKey(key: string): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const candidate of STACK_CONFIG_KEYS) {

@@ -9,9 +9,9 @@ import { PULUMI_NAMESPACE, stackConfigSchema } from "@br-criu/model";
 import { PROVIDER_PLUGIN } from "@br-criu/generators";
 
 export const PROJECT_FILE = "Pulumi.yaml";
-export const STACK_CONFIG_DIR = "stacks";
+const STACK_CONFIG_DIR = "stacks";
 /** Local file backend inside the repo (git-ignored): no Pulumi Cloud account needed. */
-export const LOCAL_BACKEND_URL = "file://./.pulumi-state";
+const LOCAL_BACKEND_URL = "file://./.pulumi-state";
 
 interface JsonSchemaProperty {
   type?: string;
@@ -35,7 +35,7 @@ const PULUMI_TYPES = new Set(["string", "boolean", "integer", "array"]);
  * required, so optional keys without a default (cpu, kernelDts, ...) are not
  * declared; they are listed in a comment instead.
  */
-export function projectConfigDeclarations(): {
+function projectConfigDeclarations(): {
   declared: Record<string, ConfigDeclaration>;
   optional: Record<string, string>;
 } {

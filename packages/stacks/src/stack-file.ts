@@ -38,14 +38,14 @@ function formatProblem(p: FileProblem): string {
 }
 
 /** At most this many paragraphs; a stack with more problems gets "and N more". */
-export const MAX_PROBLEM_PARAGRAPHS = 20;
+const MAX_PROBLEM_PARAGRAPHS = 20;
 
 /**
  * One paragraph per problem, deduplicated: problems of the same list key
  * (`criuFeatures[3]`, `criuFeatures[9]`) with the same fix are one
  * paragraph, the first, saying how many more there were.
  */
-export function formatProblems(problems: readonly FileProblem[]): string {
+function formatProblems(problems: readonly FileProblem[]): string {
   const groups = new Map<string, { first: FileProblem; count: number }>();
   for (const problem of problems) {
     const shape = `${problem.file}\0${problem.key.replace(/\[\d+\]/g, "[]")}\0${problem.fix}`;

@@ -16,7 +16,7 @@ const CONTROL = /[\x00-\x1f\x7f]/;
 /** What the engine sends for a value not known yet (a preview, before the resource it comes from exists). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export class Checker {
+class Checker {
   readonly failures: CheckFailure[] = [];
 
   constructor(private readonly news: Properties) {}

@@ -53,10 +53,7 @@ export function explained(error: unknown, hint?: string): unknown {
 }
 
 /** The clean-up lines, in process groups of their own (the resource's may be cancelled). */
-export async function runCleanup(
-  run: Pick<CommandRun, "dir" | "commands" | "what">,
-  context: KindContext,
-): Promise<void> {
+async function runCleanup(run: Pick<CommandRun, "dir" | "commands" | "what">, context: KindContext): Promise<void> {
   if (run.commands.cleanup.length === 0) return;
   try {
     await runLines(run.commands.cleanup, { dir: run.dir, groups: new ProcessGroups(), what: `${run.what} clean-up` });

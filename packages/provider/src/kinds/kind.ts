@@ -63,7 +63,7 @@ const asMap = (value: unknown) =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 /** The keys whose values differ between two maps, each as added, removed or changed, sorted. */
-export function changedKeys(before: unknown, after: unknown): [string, DetailedDiff["kind"]][] {
+function changedKeys(before: unknown, after: unknown): [string, DetailedDiff["kind"]][] {
   const a = asMap(before);
   const b = asMap(after);
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
