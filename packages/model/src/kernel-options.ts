@@ -8,7 +8,7 @@
  * Option names are written without the `CONFIG_` prefix.
  */
 import type { ArchInfo, CpuInfo } from "./arch";
-import { opt, parent, type KernelOptionSpec } from "./kernel-option";
+import { off, opt, parent, type KernelOptionSpec } from "./kernel-option";
 
 export type { KernelOptionSpec } from "./kernel-option";
 
@@ -55,6 +55,11 @@ export const criuRequiredOptions: readonly KernelOptionSpec[] = [
   parent("CONFIG_NETFILTER", "CONFIG_NETFILTER_XT_MARK"),
   parent("CONFIG_NETFILTER_XTABLES", "CONFIG_NETFILTER_XT_MARK"),
   opt("CONFIG_NETFILTER_XT_MARK", "the iptables network lock lets CRIU's own packets through by mark"),
+  parent("CONFIG_NF_CONNTRACK", "CONFIG_NF_CT_NETLINK"),
+  opt(
+    "CONFIG_NF_CT_NETLINK",
+    "CRIU dumps the conntrack entries of every network namespace it dumps through ctnetlink (criu/net.c, dump_nf_ct); without it nfnetlink answers EINVAL and no container dumps (seen by ZDTM's ns-flavor tests)",
+  ),
   parent("CONFIG_NETDEVICES", "CONFIG_TUN"),
   parent("CONFIG_NET_CORE", "CONFIG_TUN"),
   opt("CONFIG_TUN", "tun/tap devices of a task are dumped and recreated"),
@@ -207,6 +212,10 @@ const initramfsBootOptions: readonly KernelOptionSpec[] = [
   opt("CONFIG_TMPFS", "mounted at /tmp, where the dump images go"),
   opt("CONFIG_FUTEX", "glibc's threads and criu use futexes"),
   opt("CONFIG_FILE_LOCKING", "busybox and glibc take file locks"),
+  // Defaults that cost build time and that nothing in a test system uses.
+  off("CONFIG_ETHTOOL_NETLINK", "nothing in the test system configures network devices with ethtool"),
+  off("CONFIG_VT", "the console is a serial port: no virtual terminals"),
+  off("CONFIG_INPUT", "no keyboard or mouse: the test system is driven over the serial console"),
 ];
 
 /**
