@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# What `npm run up|preview|destroy -- <stack> [pulumi options]` runs: the
+# What `npm run up|preview|destroy -- <stack> [pulumi options]` and
+# `npm run pulumi -- <stack> <pulumi command and options>` run: the
 # pinned Pulumi engine (built by setup.sh on first use) on the project's local
 # file backend (.pulumi-state/, from Pulumi.yaml), with an empty passphrase
 # unless PULUMI_CONFIG_PASSPHRASE is set, no login and no Pulumi Cloud
 # account. The stack is created on first use from stacks/Pulumi.<stack>.yaml.
 set -euo pipefail
-usage="usage: npm run up|preview|destroy -- <stack> [pulumi options]"
+usage="usage: npm run up|preview|destroy -- <stack> [pulumi options], or npm run pulumi -- <stack> <pulumi command>"
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
 action=$1 stack=$2
 shift 2
@@ -32,6 +33,7 @@ case $action in
 up) exec pulumi up --yes --stack "$stack" "$@" ;;
 preview) exec pulumi preview --diff --stack "$stack" "$@" ;;
 destroy) exec pulumi destroy --yes --stack "$stack" "$@" ;;
+pulumi) exec pulumi "$@" --stack "$stack" ;;
 *)
 	echo "br-criu: unknown action \"$action\"; $usage" >&2
 	exit 2

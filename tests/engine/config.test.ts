@@ -138,6 +138,20 @@ test("`npm run preview -- <stack>` creates the stack on first use and runs the p
   assert.equal(world.pulumi("stack", "rm", "--yes", "--stack", "qemu-aarch64").status, 0);
 });
 
+test("`npm run pulumi -- <stack> config set/get` runs any pulumi command on that stack", () => {
+  const wrapper = (...args: string[]) =>
+    world.run("bash", join(world.project, "packages/engine/pulumi.sh"), "pulumi", "qemu-arm", ...args);
+  assert.equal(wrapper("config", "set", "br-criu:hostname", "lab-arm").status, 0);
+  const got = wrapper("config", "get", "br-criu:hostname");
+  assert.equal(got.status, 0, got.stderr);
+  assert.equal(got.stdout.trim(), "lab-arm");
+  assert.match(
+    readFileSync(join(world.project, "stacks", "Pulumi.qemu-arm.yaml"), "utf8"),
+    /br-criu:hostname: lab-arm/,
+  );
+  assert.equal(world.pulumi("stack", "rm", "--yes", "--force", "--stack", "qemu-arm").status, 0);
+});
+
 test("the engine checks Pulumi.yaml's declared types", () => {
   withConfig("br-criu:ccache", "maybe", () => {
     const preview = world.pulumi("preview", "--stack", STACK);
