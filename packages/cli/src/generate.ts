@@ -1,6 +1,6 @@
 /**
  * `br-criu generate`: writes every generated file of the repository
- * (Pulumi.yaml, the CRIU package, the kernel hash files, and each stack's
+ * (Pulumi.yaml, docs/configuration.md, the CRIU package, the kernel hash files, and each stack's
  * defconfig, kernel fragment and start-qemu.sh in the BR2_EXTERNAL tree);
  * `--check` only reports drift.
  */
@@ -20,7 +20,7 @@ import {
   type FileOnDisk,
   type RenderedFile,
 } from "@br-criu/generators";
-import { PROJECT_FILE, renderProjectFile } from "@br-criu/stacks";
+import { CONFIGURATION_DOC, PROJECT_FILE, renderConfigurationDoc, renderProjectFile } from "@br-criu/stacks";
 
 export interface GenerateResult {
   /** Files whose content differs from the generator's, or that should not exist. */
@@ -47,7 +47,10 @@ export function generate(
   stacks: readonly { file: string; board: ResolvedBoard }[],
   options: { check: boolean },
 ): GenerateResult {
-  const wanted = new Map<string, RenderedFile>([[PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }]]);
+  const wanted = new Map<string, RenderedFile>([
+    [PROJECT_FILE, { path: PROJECT_FILE, content: renderProjectFile() }],
+    [CONFIGURATION_DOC, { path: CONFIGURATION_DOC, content: renderConfigurationDoc() }],
+  ]);
   const external = (rendered: RenderedFile) => wanted.set(`${REPO_LAYOUT.external}/${rendered.path}`, rendered);
   renderPackageFiles().forEach(external);
   renderKernelHashFiles(stacks).forEach(external);

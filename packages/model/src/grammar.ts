@@ -66,10 +66,13 @@ export function checkGrammar(grammar: Grammar, value: string): GrammarViolation 
 
 /** A zod string refined by a grammar; the issue carries the fix for the problem message. */
 export function grammarString(grammar: Grammar) {
-  return z.string().superRefine((value, context) => {
-    const violation = checkGrammar(grammar, value);
-    if (violation) context.addIssue({ code: "custom", message: violation.message, params: { fix: violation.fix } });
-  });
+  return z
+    .string()
+    .meta({ grammar: grammar.describe })
+    .superRefine((value, context) => {
+      const violation = checkGrammar(grammar, value);
+      if (violation) context.addIssue({ code: "custom", message: violation.message, params: { fix: violation.fix } });
+    });
 }
 
 const noDotDot = (value: string) =>
