@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "@br-criu/kconfig";
-import { criuRequiredOptions, stackConfigSchema } from "@br-criu/model";
+import { ARCHES, criuRequiredOptions, stackConfigSchema } from "@br-criu/model";
 import { buildrootDefconfigEntries, renderBoardFiles } from "@br-criu/generators";
 import { listStacks, loadProject, loadStack, renderProjectFile, resolveStack } from "@br-criu/stacks";
 import { REPO_ROOT, runCli } from "../support/project";
@@ -13,12 +13,11 @@ const project = loadProject(REPO_ROOT);
 const stackNames = listStacks(project);
 const boards = new Map(stackNames.map((name) => [name, resolveStack(loadStack(project, name))]));
 
-test("the five stacks exist, one per architecture, and validate", () => {
-  assert.deepEqual(stackNames, ["qemu-aarch64", "qemu-arm", "qemu-ppc64le", "qemu-riscv64", "qemu-x86_64"]);
-  assert.deepEqual(
-    stackNames.map((name) => boards.get(name)!.arch.name),
-    ["aarch64", "arm", "powerpc64le", "riscv64", "x86_64"],
-  );
+test("the five QEMU boards exist, every architecture has a stack, and each stack names its board", () => {
+  for (const name of ["qemu-aarch64", "qemu-arm", "qemu-ppc64le", "qemu-riscv64", "qemu-x86_64"])
+    assert.ok(stackNames.includes(name), `stacks/Pulumi.${name}.yaml is missing`);
+  const arches = new Set([...boards.values()].map((board) => board.arch.name));
+  assert.deepEqual([...arches].sort(), Object.keys(ARCHES).sort());
   for (const [name, board] of boards) assert.equal(board.config.board, name);
 });
 
