@@ -19,6 +19,7 @@ import { ensureBaseImage, filesNotOwnedBy, requireDocker, volumeExists } from ".
 import { TEST_MIRROR, TEST_SECURITY_MIRROR } from "../support/container";
 import { engineWorld, x86Payload, type EngineWorld, type Ran } from "../support/engine";
 import {
+  FAILING_KERNEL_MARKER,
   SLOW_KERNEL_MARKER,
   TARGETS_LOG,
   createStandInBuildroot,
@@ -136,9 +137,41 @@ test("a. stack init and preview --diff list every resource with its type", () =>
     assert.match(preview.stdout, new RegExp(`\\+ ${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: \\(create\\)`), line);
 });
 
-test("b. up in host mode: the image's manifest, the boot test's verdicts and the verified Buildroot commit", () => {
-  ok(pulumi("up", "--yes"), "up");
+/** An engine event of `pulumi up --event-log`, as far as these tests read it. */
+interface EngineEvent {
+  readonly sequence: number;
+  readonly diagnosticEvent?: { readonly urn?: string; readonly message: string; readonly ephemeral?: boolean };
+  readonly resOutputsEvent?: { readonly metadata: { readonly urn: string } };
+}
+
+function engineEvents(path: string): EngineEvent[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as EngineEvent);
+}
+
+test("b. up in host mode: the image's manifest, the boot test's verdicts and the verified Buildroot commit; progress as it happens", () => {
+  const eventLog = join(world.root, "up-events.jsonl");
+  // The CLI offers --event-log only with its debug commands on.
+  ok(
+    world.run("env", "PULUMI_DEBUG_COMMANDS=true", "pulumi", "up", "--yes", "--event-log", eventLog, "--stack", STACK),
+    "up",
+  );
   assert.deepEqual(targetsRun(), FULL_BUILD);
+  // Buildroot's ">>>" lines reach the engine as status lines of their stage, before the stage is done.
+  const events = engineEvents(eventLog);
+  const kernelUrn = (urn: string | undefined) => urn?.endsWith(`::${STACK}-kernel`) ?? false;
+  const progress = events.find(
+    (e) =>
+      kernelUrn(e.diagnosticEvent?.urn) &&
+      e.diagnosticEvent!.ephemeral &&
+      /^>>> linux .*Building/.test(e.diagnosticEvent!.message),
+  );
+  assert.ok(progress, "the kernel stage's >>> lines reached the engine as status lines");
+  const kernelDone = events.find((e) => kernelUrn(e.resOutputsEvent?.metadata.urn));
+  assert.ok(kernelDone && progress.sequence < kernelDone.sequence, "progress came while the kernel stage ran");
+  assert.match(readFileSync(join(output, "br-criu-logs/kernel.log"), "utf8"), /^>>> linux .*Building$/m);
   const out = outputs();
   const images = join(output, "images");
   const onDisk = Object.fromEntries(
@@ -218,7 +251,36 @@ test("f. SIGINT during the kernel stage: up stops within 10 s, no make is left, 
   assert.equal(outputs()["bootTest"]["dumpRestore"], true);
 });
 
-test("g. the same stack in docker mode on the real engine: build image and volumes by the provider, stages in the container as the user; then a no-op up", () => {
+test("g. a failing kernel build: up fails showing the last 40 lines and the full log's path; the next up recovers", () => {
+  set("br-criu:kernelConfig.ZRAM_WRITEBACK", "y", "--path");
+  const marker = join(checkout, FAILING_KERNEL_MARKER);
+  writeFileSync(marker, "");
+  let printed = "";
+  try {
+    const failed = pulumi("up", "--yes");
+    printed = failed.stdout + failed.stderr;
+    assert.notEqual(failed.status, 0, printed);
+  } finally {
+    rmSync(marker);
+  }
+  const log = /full make log: (\S+)/.exec(printed)?.[1];
+  assert.ok(log, `the failure names the make log:\n${printed}`);
+  const logLines = readFileSync(log, "utf8").trimEnd().split("\n");
+  assert.ok(logLines.includes("stand-in compiler line 1"), "the log holds the whole output");
+  const shown = (line: string) => printed.split("\n").some((printedLine) => printedLine.trim() === line.trim());
+  assert.deepEqual(
+    logLines.slice(-40).filter((line) => !shown(line)),
+    [],
+    "every one of the log's last 40 lines is shown",
+  );
+  assert.ok(!shown(logLines.at(-41)!), `only the last 40 lines are shown, not "${logLines.at(-41)}"`);
+  assert.deepEqual(targetsRun(), ["linux-reconfigure", "linux-rebuild"], "nothing after the failed stage ran");
+  ok(pulumi("up", "--yes"), "up after the fix");
+  assert.deepEqual(targetsRun(), ["linux-reconfigure", "linux-rebuild", "all"]);
+  assert.equal(outputs()["bootTest"]["dumpRestore"], true);
+});
+
+test("h. the same stack in docker mode on the real engine: build image and volumes by the provider, stages in the container as the user; then a no-op up", () => {
   requireDocker();
   const base = ensureBaseImage();
   set("br-criu:buildMode", "docker");
@@ -243,7 +305,7 @@ test("g. the same stack in docker mode on the real engine: build image and volum
   assert.deepEqual(targetsRun(), []);
 });
 
-test("h. `config set br-criu:arch mips`: preview fails with plan's message, and no resource is touched", () => {
+test("i. `config set br-criu:arch mips`: preview fails with plan's message, and no resource is touched", () => {
   const resourcesBefore = state().deployment.resources;
   set("br-criu:arch", "mips");
   const planned = spawnSync(
@@ -259,7 +321,7 @@ test("h. `config set br-criu:arch mips`: preview fails with plan's message, and 
   set("br-criu:arch", "x86_64");
 });
 
-test("i. destroy removes the output directory and keeps the caches; stack rm", () => {
+test("j. destroy removes the output directory and keeps the caches; stack rm", () => {
   ok(pulumi("destroy", "--yes"), "destroy");
   assert.equal(existsSync(output), false, "the output directory is gone");
   assert.ok(volumeExists(VOLUMES.downloads) && volumeExists(VOLUMES.ccache), "the cache volumes remain");
@@ -269,7 +331,7 @@ test("i. destroy removes the output directory and keeps the caches; stack rm", (
   for (const volume of Object.values(VOLUMES)) spawnSync("docker", ["volume", "rm", volume], { stdio: "ignore" });
 });
 
-test("j. all state lived in the scratch copy: nothing was written in the repository", () => {
+test("k. all state lived in the scratch copy: nothing was written in the repository", () => {
   assert.equal(repoStatus(), repoBefore);
   assert.equal(existsSync(join(REPO_ROOT, ".pulumi-state/.pulumi/stacks/br-criu", `${STACK}.json`)), false);
 });

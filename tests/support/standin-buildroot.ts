@@ -56,6 +56,8 @@ export interface BootPayload {
 
 /** The file a test creates in the checkout to make linux-rebuild take two minutes (to interrupt it). */
 export const SLOW_KERNEL_MARKER = "slow-kernel";
+/** With this file in the stand-in's tree, linux-rebuild prints 60 numbered lines and fails, as a compile error would. */
+export const FAILING_KERNEL_MARKER = "failing-kernel";
 /** Where the stand-in logs the targets it was asked for, in its tree. */
 export const TARGETS_LOG = "targets.log";
 
@@ -116,6 +118,7 @@ $(SOURCE):
 linux-rebuild: dependencies $(SOURCE)
 \t@$(log-target)
 \t@if [ -f $(CURDIR)/${SLOW_KERNEL_MARKER} ]; then echo ">>> linux slow build"; sleep 120; fi
+\t@if [ -f $(CURDIR)/${FAILING_KERNEL_MARKER} ]; then for i in $$(seq 1 60); do echo "stand-in compiler line $$i"; done; exit 1; fi
 \t@echo ">>> linux $(TOKEN) Extracting from $(SOURCE)"
 \t@rm -rf $(LINUX)/src && mkdir -p $(LINUX)/src
 \t@tar -xf $(SOURCE) -C $(LINUX)/src
@@ -207,7 +210,7 @@ export function createStandInBuildroot(dir: string, token: string, payload?: Boo
   writeFileSync(dependencyCheck, `${hostToolsCheck("Buildroot (stand-in)")}\n`);
   chmodSync(dependencyCheck, 0o755);
   writeFileSync(join(dir, "kernel-src/kernel.c"), "int main(void) { return 42; }\n");
-  writeFileSync(join(dir, ".gitignore"), `${TARGETS_LOG}\n${SLOW_KERNEL_MARKER}\n`);
+  writeFileSync(join(dir, ".gitignore"), `${TARGETS_LOG}\n${SLOW_KERNEL_MARKER}\n${FAILING_KERNEL_MARKER}\n`);
   writePayload(dir, payload);
   const kernelBuildImage = payload?.kernelBuildImage ?? "arch/x86/boot/bzImage";
   const commit = (tag: string, embedTimestamp: boolean): StandInRelease => {
