@@ -4,9 +4,8 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MINIMAL_X86, REPO_ROOT, makeProject, runCli, stackYaml } from "../support/project";
-
-const quoted = Object.fromEntries(Object.entries(MINIMAL_X86).map(([k, v]) => [k, JSON.stringify(v)]));
+import { REPO_ROOT, makeProject, runCli, stackYaml } from "../support/project";
+import { quoted } from "../support/hostile";
 
 /** Runs `plan --out` on a project with one bad stack and checks the one-paragraph error. */
 async function expectRefused(keys: Record<string, string>, expected: { key: string; message: RegExp; fix: RegExp }) {
@@ -190,4 +189,40 @@ test("check-buildroot-config passes on a config that kept every generated option
   );
   assert.match(lost.stderr, /BR2_PACKAGE_CHECKPOINT_RESTORE=y was dropped by Buildroot's Kconfig/);
   assert.match(lost.stderr, /BR2_TARGET_GENERIC_HOSTNAME is "buildroot", not "br-criu"/);
+});
+
+test("--out on a regular file and an unreadable --project are one-line errors with exit 2", async () => {
+  const root = makeProject({ ok: stackYaml(quoted) });
+  const file = join(root, "a-file");
+  writeFileSync(file, "");
+  const onFile = await runCli(["plan", "ok", "--out", file], root);
+  assert.equal(onFile.code, 2);
+  assert.equal(
+    onFile.stderr,
+    `br-criu: --out ${file}: is a file, not a directory; name a directory (it is created if missing)\n`,
+  );
+  const noProject = await runCli(["plan", "ok", "--project", join(root, "missing")], root);
+  assert.equal(noProject.code, 2);
+  assert.equal(noProject.stderr.split("\n").length, 2, noProject.stderr);
+  // As a process: one line, no stack trace.
+  const proc = spawnSync(
+    join(REPO_ROOT, "node_modules/.bin/tsx"),
+    [join(REPO_ROOT, "packages/cli/src/main.ts"), "plan", "ok", "--out", file],
+    { cwd: root, encoding: "utf8" },
+  );
+  assert.equal(proc.stderr, onFile.stderr);
+  assert.equal(proc.status, 2);
+  assert.doesNotMatch(proc.stderr, /\n\s+at /);
+});
+
+test("plan --out lists the files it wrote", async () => {
+  const root = makeProject({ ok: stackYaml(quoted) });
+  const result = await runCli(["plan", "ok", "--out", "out"], root);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^wrote out\/board\/test-board\/linux-criu\.fragment$/m);
+  assert.match(result.stdout, /^wrote out\/board\/test-board\/start-qemu\.sh$/m);
+  assert.match(result.stdout, /^wrote out\/configs\/test_board_criu_defconfig$/m);
+  const json = await runCli(["plan", "ok", "--out", "out2", "--json"], root);
+  assert.doesNotThrow(() => JSON.parse(json.stdout));
+  assert.match(json.stderr, /^wrote out2\/configs\/test_board_criu_defconfig$/m);
 });
