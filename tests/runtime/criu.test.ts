@@ -10,10 +10,23 @@
  * no riscv64). Needs linux-source-6.12, the cross compilers, qemu-system-*,
  * qemu-user, opensbi, busybox-static and Debian's packages of each
  * architecture (.ci/setup installs them). Fails, never skips, without.
+ *
+ * Every board's boot then runs CRIU's own ZDTM programs (the model's
+ * selection, packages/model/src/zdtm.ts): each outcome must be what the
+ * model says, and the table of all boards must be docs/zdtm-results.md
+ * (BR_CRIU_UPDATE_DOCS=1 writes it instead).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { BootTestReport } from "@br-criu/runtime";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ZDTM_RESULTS_DOC,
+  renderZdtmResults,
+  type BoardZdtmOutcomes,
+  type BootTestReport,
+  type ZdtmOutcome,
+} from "@br-criu/runtime";
 import { REPO_ROOT, runCli } from "../support/project";
 import { scratchDir } from "../support/scratch";
 
@@ -28,7 +41,21 @@ const ALL_STEPS_PASS = [
   ["advance", true],
 ];
 
-type BootReport = BootTestReport;
+type BootReport = BootTestReport & { readonly zdtm?: readonly ZdtmOutcome[] };
+
+/** Each board's ZDTM outcomes, in the order the boards ran, for the results document. */
+const zdtmByBoard = new Map<string, BoardZdtmOutcomes>();
+
+/** Every ZDTM test came out as the model says; a failure shows its reason and CRIU's log. */
+function assertZdtmAsModelled(stack: string, arch: string, report: BootReport): void {
+  assert.ok(report.zdtm && report.zdtm.length > 0, `${stack}: no ZDTM outcomes`);
+  zdtmByBoard.set(stack, { arch, outcomes: report.zdtm });
+  const failed = report.zdtm
+    .filter((o) => o.outcome === "failed")
+    .map((o) => [`${o.id}: ${o.reason}`, ...(o.log ?? []).slice(-15).map((l) => `  | ${l}`)].join("\n"));
+  assert.equal(failed.join("\n"), "", `${stack}: ZDTM tests that did not do what the model says`);
+  assert.ok(report.zdtm.filter((o) => o.outcome === "passed").length >= 35, `${stack}: fewer than 35 ZDTM passes`);
+}
 
 /** Every check the model expects was reported, and each as the model says; a mismatch names the feature. */
 function assertFeaturesAsModelled(report: BootReport, mustFail: string[]): void {
@@ -59,8 +86,8 @@ async function bootTestOf(
   return { code: result.code, report: JSON.parse(result.stdout || "{}"), stderr: result.stderr };
 }
 
-test("x86_64: criu check, dump, frozen counter, restore, counter advances", async () => {
-  const { code, report, stderr } = await bootTest();
+test("x86_64: criu check, dump, frozen counter, restore, counter advances; ZDTM", async () => {
+  const { code, report, stderr } = await bootTest("--zdtm");
   assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
   assert.equal(report.passed, true);
   assert.equal(report.criuCheck, true);
@@ -73,6 +100,7 @@ test("x86_64: criu check, dump, frozen counter, restore, counter advances", asyn
   assert.ok(to! > from!, report.steps[4]!.detail);
   // Soft-dirty tracking exists on x86_64: every feature check passes.
   assertFeaturesAsModelled(report, []);
+  assertZdtmAsModelled("qemu-x86_64", "x86_64", report);
 });
 
 test("x86_64 without ADVISE_SYSCALLS: CRIU refuses the kernel, naming madvise", async () => {
@@ -94,6 +122,7 @@ test("x86_64 without ADVISE_SYSCALLS: CRIU refuses the kernel, naming madvise", 
 const OTHER_BOARDS = [
   {
     stack: "qemu-aarch64",
+    arch: "aarch64",
     title: "aarch64: virt (Cortex-A53) with the recipe's cross-built CRIU",
     criu: /CRIU from the package's recipe, /,
     // arm64 selects no HAVE_ARCH_SOFT_DIRTY: CRIU must find no memory dirty tracking.
@@ -101,6 +130,7 @@ const OTHER_BOARDS = [
   },
   {
     stack: "qemu-arm",
+    arch: "arm",
     title: "arm: vexpress-a9 (Cortex-A9, armhf) with the recipe's cross-built CRIU",
     criu: /CRIU from the package's recipe, /,
     // 32-bit arm: no soft-dirty, no time namespaces, no huge pages without LPAE.
@@ -108,6 +138,7 @@ const OTHER_BOARDS = [
   },
   {
     stack: "qemu-ppc64le",
+    arch: "powerpc64le",
     title: "ppc64le: pseries (POWER8) with the recipe's cross-built CRIU",
     criu: /CRIU from the package's recipe, /,
     // Book3S-64 has soft-dirty tracking, and the machine offers 16M pages: every check passes.
@@ -115,6 +146,7 @@ const OTHER_BOARDS = [
   },
   {
     stack: "qemu-riscv64",
+    arch: "riscv64",
     title: "riscv64: virt with OpenSBI and Debian unstable's CRIU 4.2.1",
     criu: /CRIU from Debian unstable's criu 4\.2\.1 binary \(riscv64\)/,
     // riscv64 selects no HAVE_ARCH_SOFT_DIRTY.
@@ -123,8 +155,8 @@ const OTHER_BOARDS = [
 ];
 
 for (const board of OTHER_BOARDS) {
-  test(board.title, async () => {
-    const { code, report, stderr } = await bootTestOf(board.stack, "--timeout", "900");
+  test(`${board.title}; ZDTM`, async () => {
+    const { code, report, stderr } = await bootTestOf(board.stack, "--zdtm", "--timeout", "1500");
     assert.equal(code, 0, `${stderr}\n${JSON.stringify(report, null, 2)}`);
     assert.match(stderr, board.criu);
     assert.deepEqual(
@@ -132,5 +164,16 @@ for (const board of OTHER_BOARDS) {
       ALL_STEPS_PASS,
     );
     assertFeaturesAsModelled(report, board.failing);
+    assertZdtmAsModelled(board.stack, board.arch, report);
   });
 }
+
+test(`every board's ZDTM outcomes are ${ZDTM_RESULTS_DOC}`, () => {
+  const order = ["qemu-x86_64", ...OTHER_BOARDS.map((b) => b.stack)];
+  const missing = order.filter((stack) => !zdtmByBoard.has(stack));
+  assert.deepEqual(missing, [], "boards whose boot test did not report ZDTM outcomes");
+  const table = renderZdtmResults(order.map((stack) => zdtmByBoard.get(stack)!));
+  const path = join(REPO_ROOT, ZDTM_RESULTS_DOC);
+  if (process.env["BR_CRIU_UPDATE_DOCS"] === "1") writeFileSync(path, table);
+  assert.equal(readFileSync(path, "utf8"), table, `${ZDTM_RESULTS_DOC} is not what the boards did; see the diff`);
+});

@@ -61,6 +61,8 @@ export const REPO_LAYOUT = {
   cliEntry: "packages/cli/src/main.ts",
   /** The Pulumi provider plugin directory (Pulumi.yaml's plugins.providers path). */
   providerPlugin: "packages/provider/bin",
+  /** The test systems' ZDTM runner (busybox sh). */
+  zdtmRunner: "packages/runtime/guest/zdtm-run",
 } as const;
 
 /**

@@ -72,6 +72,8 @@ export interface QemuFacts {
   readonly disk: QemuDisk;
   readonly nic: QemuNic;
   readonly rng: QemuRng;
+  /** The default huge page size the guest kernel gets on this machine, in KiB (/proc/meminfo's Hugepagesize). */
+  readonly hugePageKiB: number;
 }
 
 /** An SBI firmware: the file QEMU loads, Buildroot's OpenSBI platform, Debian's copy for the test system. */
@@ -85,6 +87,8 @@ export interface ArchFirmware {
 
 /** What the architecture's Kconfig offers the CRIU features that depend on it. */
 export interface ArchKconfig {
+  /** CONFIG_64BIT: a 64-bit kernel (only there has mmap MAP_DROPPABLE, VM_DROPPABLE). */
+  readonly sixtyFourBit: boolean;
   /** HAVE_ARCH_SOFT_DIRTY, which MEM_SOFT_DIRTY (pre-dump's memory tracking) depends on. */
   readonly softDirty: boolean;
   /** GENERIC_VDSO_TIME_NS, which TIME_NS depends on. */
@@ -149,6 +153,8 @@ export interface ArchInfo {
   readonly crossPrefix: string;
   /** process.arch of a build machine of this architecture (no cross compiler needed there). */
   readonly nodeArch: string;
+  /** What `uname -m` prints on the board: ZDTM's .desc files name architectures so (their `arch` key). */
+  readonly unameMachine: string;
   /** ELF e_machine of its executables, to check what was built. */
   readonly elfMachine: number;
   readonly debian: DebianFacts;
@@ -196,8 +202,9 @@ const MMIO_RNG = virtioRngOptions([
   opt("CONFIG_VIRTIO_MMIO", "virtio-rng-device sits on one of the machine's virtio-mmio transports"),
 ]);
 
-/** Most architectures' Kconfig: what HAVE_ARCH_SECCOMP_FILTER and HUGETLBFS depend on is always there. */
+/** The 64-bit architectures' Kconfig: what HAVE_ARCH_SECCOMP_FILTER and HUGETLBFS depend on is always there. */
 const plainKconfig = (softDirty: boolean): ArchKconfig => ({
+  sixtyFourBit: true,
   softDirty,
   vdsoTimeNamespaces: true,
   seccompFilterNeeds: [],
@@ -233,10 +240,12 @@ const x86_64: ArchInfo = {
     disk: "virtio-pci",
     nic: "virtio-net-pci",
     rng: "virtio-rng-pci",
+    hugePageKiB: 2048,
   },
   machineKernelOptions: PCI_RNG,
   crossPrefix: "x86_64-linux-gnu-",
   nodeArch: "x64",
+  unameMachine: "x86_64",
   elfMachine: 62,
   debian: { arch: "amd64", triplet: "x86_64-linux-gnu", qemuUser: "qemu-x86_64", suite: "bookworm" },
   testCriu: "recipe",
@@ -279,10 +288,12 @@ const aarch64: ArchInfo = {
     disk: "virtio-mmio",
     nic: "virtio-net-mmio",
     rng: "virtio-rng-mmio",
+    hugePageKiB: 2048,
   },
   machineKernelOptions: MMIO_RNG,
   crossPrefix: "aarch64-linux-gnu-",
   nodeArch: "arm64",
+  unameMachine: "aarch64",
   elfMachine: 183,
   debian: { arch: "arm64", triplet: "aarch64-linux-gnu", qemuUser: "qemu-aarch64", suite: "bookworm" },
   testCriu: "recipe",
@@ -319,6 +330,7 @@ const arm: ArchInfo = {
   needsDeviceTree: true,
   floatChoices: true,
   kconfig: {
+    sixtyFourBit: false,
     // 32-bit arm selects neither HAVE_ARCH_SOFT_DIRTY nor GENERIC_VDSO_TIME_NS.
     softDirty: false,
     vdsoTimeNamespaces: false,
@@ -349,10 +361,12 @@ const arm: ArchInfo = {
     disk: "sd-card",
     nic: "lan9118",
     rng: "virtio-rng-mmio",
+    hugePageKiB: 2048,
   },
   machineKernelOptions: MMIO_RNG,
   crossPrefix: "arm-linux-gnueabihf-",
   nodeArch: "arm",
+  unameMachine: "armv7l",
   elfMachine: 40,
   debian: { arch: "armhf", triplet: "arm-linux-gnueabihf", qemuUser: "qemu-arm", suite: "bookworm" },
   testCriu: "recipe",
@@ -413,10 +427,13 @@ const powerpc64le: ArchInfo = {
     disk: "scsi",
     nic: "spapr-vlan",
     rng: "virtio-rng-pci",
+    // The hash MMU's huge pages are 16 MiB (cap-hpt-max-page-size=16M above).
+    hugePageKiB: 16384,
   },
   machineKernelOptions: PCI_RNG,
   crossPrefix: "powerpc64le-linux-gnu-",
   nodeArch: "ppc64",
+  unameMachine: "ppc64le",
   elfMachine: 21,
   debian: { arch: "ppc64el", triplet: "powerpc64le-linux-gnu", qemuUser: "qemu-ppc64le", suite: "bookworm" },
   testCriu: "recipe",
@@ -463,6 +480,7 @@ const riscv64: ArchInfo = {
     disk: "virtio-mmio",
     nic: "virtio-net-mmio",
     rng: "virtio-rng-mmio",
+    hugePageKiB: 2048,
   },
   machineKernelOptions: MMIO_RNG,
   // QEMU's riscv virt machine starts the kernel from an SBI firmware, which
@@ -479,6 +497,7 @@ const riscv64: ArchInfo = {
   },
   crossPrefix: "riscv64-linux-gnu-",
   nodeArch: "riscv64",
+  unameMachine: "riscv64",
   elfMachine: 243,
   // Bookworm has no riscv64 port: its packages (and CRIU 4.2.1 binary) come from unstable.
   debian: { arch: "riscv64", triplet: "riscv64-linux-gnu", qemuUser: "qemu-riscv64", suite: "unstable" },

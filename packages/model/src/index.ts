@@ -6,3 +6,4 @@ export * from "./versions";
 export * from "./buildroot-package";
 export * from "./grammar";
 export * from "./releases";
+export * from "./zdtm";

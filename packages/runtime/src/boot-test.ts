@@ -13,6 +13,11 @@ export interface AcceptanceRun {
   readonly report: AcceptanceReport;
 }
 
+/** The last lines of the acceptance script and of the ZDTM runner, as patterns. */
+const ACCEPTANCE_DONE = "BR-CRIU-DONE (ok|fail)";
+const ZDTM_DONE = "BR-CRIU-ZDTM-DONE \\d+";
+const consoleLine = (pattern: string) => new RegExp(`^${pattern}\\s*$`, "m");
+
 /** Kernel command line additions: panic reboots at once, so a crash ends QEMU too. */
 const TEST_CMDLINE = "panic=-1";
 
@@ -61,9 +66,16 @@ export async function runAcceptance(options: {
   cwd?: string;
   timeoutMs: number;
   logFile: string;
+  /** The test system runs ZDTM after the acceptance script: the run ends with the runner's last line. */
+  zdtm?: boolean;
 }): Promise<AcceptanceRun> {
   // A kernel panic ends the run too: not every machine resets on panic=-1.
-  const boot = await bootQemu({ ...options, doneMarker: /^BR-CRIU-DONE (ok|fail)\s*$|end Kernel panic/m });
+  const last = options.zdtm ? ZDTM_DONE : ACCEPTANCE_DONE;
+  const boot = await bootQemu({
+    ...options,
+    doneMarker: new RegExp(`${consoleLine(last).source}|end Kernel panic`, "m"),
+    milestones: { acceptance: consoleLine(ACCEPTANCE_DONE) },
+  });
   return { boot, report: parseAcceptance(boot.console) };
 }
 
@@ -77,7 +89,7 @@ export function formatAcceptance(stack: string, run: AcceptanceRun): string {
   for (const line of run.report.log) lines.push(`  | ${line}`);
   lines.push(
     run.report.passed
-      ? `${stack}: CRIU acceptance passed in ${run.boot.seconds.toFixed(1)} s (boot to result)`
+      ? `${stack}: CRIU acceptance passed in ${(run.boot.milestones["acceptance"] ?? run.boot.seconds).toFixed(1)} s (boot to result)`
       : `${stack}: CRIU acceptance FAILED at ${run.report.firstFailure ?? "boot"}; full console log: ${run.boot.logFile}`,
   );
   return lines.join("\n");

@@ -16,19 +16,7 @@
  * tarball's hash, the substituted variables, the sysroot and the compiler.
  */
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { cacheDirectory, cachePathIn, outputTail } from "@br-criu/cache";
 import { join } from "node:path";
 import { CRIU_RELEASES, CRIU_VERSION, type ResolvedBoard } from "@br-criu/model";
@@ -41,6 +29,7 @@ import {
 import { runCommand } from "./command";
 import { unstableApt } from "./debian-apt";
 import { debianApt, ensureDebianSysroot, unpackDebianPackages, type Sysroot } from "./sysroot";
+import { buildEnvironment, checkElf, compilerVersion, cpuFlags, writeToolchainWrapper } from "./target-toolchain";
 
 /** What CRIU links against (Buildroot: the package's DEPENDENCIES), as Debian bookworm names them. */
 const CRIU_BUILD_PACKAGES = [
@@ -53,9 +42,6 @@ const CRIU_BUILD_PACKAGES = [
   "uuid-dev",
 ];
 
-/** ARM EABI flag: hard-float calling convention (EF_ARM_ABI_FLOAT_HARD). */
-const EF_ARM_ABI_FLOAT_HARD = 0x400;
-
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 /**
@@ -64,7 +50,7 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
  * (unstable's source index, its lists in the cache; the machine's sources
  * are not touched). Refused unless its sha256 is the recorded one.
  */
-function ensureCriuTarball(cache: string): string {
+export function ensureCriuTarball(cache: string): string {
   const release = CRIU_RELEASES[CRIU_VERSION]!;
   const { dir } = cacheDirectory(cachePathIn(cache, "criuSource", release.sha256), (staging) => {
     const apt = unstableApt(cache).options;
@@ -88,18 +74,6 @@ function ensureCriuTarball(cache: string): string {
   return join(dir, release.tarball);
 }
 
-/** The flags Buildroot's toolchain adds for the board's CPU (-mcpu, -mfpu, -mfloat-abi, the instruction set). */
-function cpuFlags(board: ResolvedBoard): string[] {
-  if (!board.arch.mcpu) return [];
-  const flags = [`-mcpu=${board.cpu.name}`];
-  if (board.arm?.fpu) flags.push(`-mfpu=${board.arm.fpu}`);
-  if (board.arm) flags.push(`-mfloat-abi=${board.arm.floatAbi === "eabihf" ? "hard" : "softfp"}`);
-  // Buildroot's default ARM instruction set is ARM (BR2_ARM_INSTRUCTIONS_ARM:
-  // its gcc defaults to -marm); Debian's armhf compiler defaults to Thumb-2.
-  if (board.arm) flags.push("-marm");
-  return flags;
-}
-
 export interface CriuBuild {
   /** DESTDIR of `make install`: usr/sbin/criu, usr/lib/libcriu.so.*, ... */
   readonly staging: string;
@@ -112,6 +86,11 @@ export interface CriuBuild {
   readonly commands: readonly string[];
 }
 
+/** The target's libraries CRIU's recipe builds against: Debian's -dev packages of the board's architecture. */
+export function criuBuildSysroot(board: ResolvedBoard, cache: string): string {
+  return unpackDebianPackages(board.arch, CRIU_BUILD_PACKAGES, cache, { apt: debianApt(board.arch, cache) });
+}
+
 /** Builds (or reuses) CRIU for a board with the package's recipe. */
 export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
   const arch = board.arch.name;
@@ -121,8 +100,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
       `CRIU's recipe is not built for ${arch} here: Debian ${debian.suite}'s ${debian.arch} packages cannot serve as its sysroot (its test system runs Debian's criu binary)`,
     );
   const tarball = ensureCriuTarball(cache);
-  const sysroot = unpackDebianPackages(board.arch, CRIU_BUILD_PACKAGES, cache, { apt: debianApt(board.arch, cache) });
-  const compilerVersion = runCommand(`${debian.triplet}-gcc`, ["--version"]).split("\n")[0]!;
+  const sysroot = criuBuildSysroot(board, cache);
   const flags = cpuFlags(board);
   const recipe = CRIU_MAKE_RECIPE;
   const subOptions = subOptionMakeAdditions((option) => board.config[option.stackKey]);
@@ -133,7 +111,7 @@ export function buildCriu(board: ResolvedBoard, cache: string): CriuBuild {
     makeVars: board.criu.makeVars,
     flags,
     sysroot,
-    compilerVersion,
+    compilerVersion: compilerVersion(debian.triplet),
   };
   const key = buildKey(inputs);
   const dir = cachePathIn(cache, "criuBuilds", `${arch}-${key}`);
@@ -198,62 +176,6 @@ function runBuildStep(
     throw new Error(`CRIU ${CRIU_VERSION} for ${arch}: ${[command, ...args].join(" ")} failed:\n${tail}`, {
       cause: error,
     });
-  }
-}
-
-/**
- * $(TARGET_CROSS) in a directory: the compiler with --sysroot and the CPU
- * flags (what Buildroot's toolchain wrapper adds), the binutils as they are.
- * Returns the prefix.
- */
-function writeToolchainWrapper(dir: string, triplet: string, sysroot: string, flags: readonly string[]): string {
-  mkdirSync(dir);
-  const compiler = `${triplet}-gcc`;
-  writeFileSync(
-    join(dir, compiler),
-    `#!/bin/sh\nexec /usr/bin/${compiler} --sysroot=${sysroot} ${flags.join(" ")} "$@"\n`,
-  );
-  chmodSync(join(dir, compiler), 0o755);
-  for (const tool of ["ar", "as", "ld", "ld.bfd", "nm", "objcopy", "objdump", "readelf", "strip"])
-    symlinkSync(`/usr/bin/${triplet}-${tool}`, join(dir, `${triplet}-${tool}`));
-  return join(dir, `${triplet}-`);
-}
-
-/** make's environment: the recipe's assignments, and pkg-config pointed at the sysroot as Buildroot's pkgconf wrapper does. */
-function buildEnvironment(sysroot: string, triplet: string, assignments: readonly string[]): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // Buildroot's $(TARGET_CONFIGURE_OPTS) names pkg-config; its wrapper points it at the staging sysroot.
-    PKG_CONFIG: "pkg-config",
-    PKG_CONFIG_SYSROOT_DIR: sysroot,
-    PKG_CONFIG_LIBDIR: `${sysroot}/usr/lib/${triplet}/pkgconfig:${sysroot}/usr/share/pkgconfig`,
-  };
-  for (const assignment of assignments) {
-    const [name, ...value] = assignment.split("=");
-    env[name!] = value.join("=");
-  }
-  return env;
-}
-
-/** The built criu is an ELF for the board's machine (and hard-float on an eabihf arm board). */
-function checkElf(path: string, board: ResolvedBoard): void {
-  const header = Buffer.alloc(64);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, header, 0, 64, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (header.toString("latin1", 0, 4) !== "\x7fELF") throw new Error(`${path} is not an ELF file`);
-  const littleEndian = header[5] === 1;
-  const machine = littleEndian ? header.readUInt16LE(18) : header.readUInt16BE(18);
-  const expected = board.arch.elfMachine;
-  if (machine !== expected)
-    throw new Error(`${path} is built for ELF machine ${machine}, not ${board.arch.name} (${expected})`);
-  if (board.arm?.floatAbi === "eabihf") {
-    const flags = header.readUInt32LE(36);
-    if ((flags & EF_ARM_ABI_FLOAT_HARD) === 0)
-      throw new Error(`${path} is not built for the hard-float ABI (e_flags 0x${flags.toString(16)})`);
   }
 }
 

@@ -4,3 +4,7 @@ export * from "./qemu";
 export * from "./results";
 export * from "./sysroot";
 export * from "./criu-package";
+export * from "./test-system-layout";
+export * from "./zdtm-results";
+export * from "./zdtm-system";
+export * from "./zdtm-source";

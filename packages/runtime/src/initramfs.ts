@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ACCEPTANCE_SCRIPT } from "@br-criu/generators";
 import { HOST_SYSROOT, resolveInSysroot, type Sysroot } from "./sysroot";
+import { TEST_SYSTEM_LAYOUT } from "./test-system-layout";
 
 export interface InitramfsOptions {
   readonly outFile: string;
@@ -30,8 +31,16 @@ export interface InitramfsOptions {
   readonly sysroot?: Sysroot;
   /** A criu built elsewhere (the package tier's build), with the sysroot holding its libraries. */
   readonly criu?: { readonly binary: string; readonly sysroot: Sysroot };
-  /** Names for `criu check --feature`, reported by the acceptance script (etc/br-criu/criu-check-features). */
+  /** Names for `criu check --feature`, reported by the acceptance script (TEST_SYSTEM_LAYOUT.criuCheckFeatures). */
   readonly criuCheckFeatures?: readonly string[];
+  /** More of the test system (ZDTM's): files, directories with their modes, and written text files. */
+  readonly extra?: TestSystemExtra;
+}
+
+export interface TestSystemExtra {
+  readonly files: readonly SystemFile[];
+  readonly directories: readonly { readonly path: string; readonly mode: number }[];
+  readonly texts: readonly { readonly to: string; readonly content: string }[];
 }
 
 /** Where the fields that lead to PT_INTERP are, in 32-bit and 64-bit ELF (little-endian). */
@@ -83,7 +92,7 @@ export function elfInterpreter(path: string): string {
  * (`ld.so --list`, under qemu-user for a foreign sysroot). Paths are inside
  * the sysroot.
  */
-function sharedLibraries(
+export function sharedLibraries(
   executable: string,
   sysroot: Sysroot = HOST_SYSROOT,
   onDisk: string = resolveInSysroot(sysroot.dir, executable),
@@ -107,7 +116,7 @@ function sharedLibraries(
  * path missing from the sysroot falls back to the build machine's, whose /lib
  * is /usr/lib (merged /usr): the unpacked packages keep /usr/lib separate.
  */
-function libraryInSysroot(sysroot: string, library: string): string {
+export function libraryInSysroot(sysroot: string, library: string): string {
   try {
     return resolveInSysroot(sysroot, library);
   } catch (error) {
@@ -116,9 +125,27 @@ function libraryInSysroot(sysroot: string, library: string): string {
   }
 }
 
+const { zdtmRunner, zdtmList, zdtmTests } = TEST_SYSTEM_LAYOUT;
+
+/**
+ * The test system's init. With ZDTM on board it first moves itself from the
+ * initramfs to a tmpfs (switch_root): the ns-flavor programs pivot_root,
+ * which the initramfs's rootfs refuses (EINVAL). Then it mounts what CRIU
+ * needs, runs the acceptance script, the ZDTM runner, and reboots.
+ */
 const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+if [ -x /${zdtmRunner} ] && [ ! -e /.br-criu-tmpfs ]; then
+	mkdir /newroot
+	mount -t tmpfs -o mode=0755 root /newroot
+	for entry in /*; do
+		case "\${entry}" in /newroot | /proc | /sys | /dev) ;; *) cp -a "\${entry}" /newroot/ ;; esac
+	done
+	mkdir -p /newroot/proc /newroot/sys /newroot/dev
+	touch /newroot/.br-criu-tmpfs
+	exec switch_root /newroot /init
+fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -127,6 +154,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 echo BR-CRIU-BOOTED
 /${ACCEPTANCE_SCRIPT}
+[ -x /${zdtmRunner} ] && /${zdtmRunner} /${zdtmList} /${zdtmTests}
 reboot -f
 `;
 
@@ -182,9 +210,20 @@ export function buildInitramfs(options: InitramfsOptions): { files: string[] } {
     place({ from: options.acceptanceScript, to: ACCEPTANCE_SCRIPT, mode: 0o755 });
     writeFileSync(join(root, "init"), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
-    if (options.criuCheckFeatures?.length) {
-      mkdirSync(join(root, "etc/br-criu"));
-      writeFileSync(join(root, "etc/br-criu/criu-check-features"), `${options.criuCheckFeatures.join("\n")}\n`);
+    const write = (to: string, content: string) => {
+      mkdirSync(join(root, dirname(to)), { recursive: true });
+      writeFileSync(join(root, to), content);
+    };
+    if (options.criuCheckFeatures?.length)
+      write(TEST_SYSTEM_LAYOUT.criuCheckFeatures, `${options.criuCheckFeatures.join("\n")}\n`);
+    const extra = options.extra;
+    if (extra) {
+      extra.files.forEach(place);
+      for (const text of extra.texts) write(text.to, text.content);
+      for (const { path, mode } of extra.directories) {
+        mkdirSync(join(root, path), { recursive: true });
+        chmodSync(join(root, path), mode);
+      }
     }
     // Fixed timestamps and sorted entries: the same inputs give the same archive.
     execFileSync("find", [".", "-exec", "touch", "-h", "-d", "@0", "{}", "+"], { cwd: root });

@@ -15,6 +15,8 @@ export interface BootOptions {
   readonly logFile: string;
   /** Stop early once the console shows this line (the guest then powers off anyway). */
   readonly doneMarker?: RegExp;
+  /** Named lines whose first appearance is timed (seconds from start, in the result). */
+  readonly milestones?: Readonly<Record<string, RegExp>>;
 }
 
 export interface BootResult {
@@ -22,6 +24,8 @@ export interface BootResult {
   readonly timedOut: boolean;
   readonly exitCode: number | null;
   readonly seconds: number;
+  /** When each milestone's line first appeared, in seconds from start. */
+  readonly milestones: Readonly<Record<string, number>>;
   readonly logFile: string;
 }
 
@@ -41,8 +45,11 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
       timedOut = true;
       child.kill("SIGKILL");
     }, options.timeoutMs);
+    const milestones: Record<string, number> = {};
     const collect = (chunk: Buffer) => {
       console += chunk.toString("utf8");
+      for (const [name, pattern] of Object.entries(options.milestones ?? {}))
+        if (!(name in milestones) && pattern.test(console)) milestones[name] = (Date.now() - started) / 1000;
       // Give the guest a moment to power off by itself once it reported.
       if (options.doneMarker && !doneAt && options.doneMarker.test(console))
         doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -66,6 +73,7 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
         timedOut,
         exitCode: code,
         seconds: (Date.now() - started) / 1000,
+        milestones,
         logFile: options.logFile,
       });
     });

@@ -106,8 +106,8 @@ function addMergedUsrLinks(root: string): void {
   }
 }
 
-/** What apt-cache follows: hard dependencies only, recursively. */
-const HARD_DEPENDENCIES_ONLY = [
+/** What apt-cache follows: hard dependencies only, recursively (pre-dependencies when asked). */
+const HARD_DEPENDENCIES = [
   "--recurse",
   "--no-recommends",
   "--no-suggests",
@@ -115,11 +115,15 @@ const HARD_DEPENDENCIES_ONLY = [
   "--no-breaks",
   "--no-replaces",
   "--no-enhances",
-  "--no-pre-depends",
 ];
 
 /** The packages `rootPackages` of `debian` need, recursively, as "name:arch" (those `include` accepts). */
-function dependencyClosure(apt: AptConfig, debian: string, rootPackages: readonly string[], include: RegExp): string[] {
+function dependencyClosure(
+  apt: AptConfig,
+  debian: string,
+  rootPackages: readonly string[],
+  options: Required<Pick<UnpackOptions, "include" | "preDepends">>,
+): string[] {
   const machineForeign = apt.options.length === 0 && debian !== apt.nativeArch;
   if (machineForeign && !runCommand("dpkg", ["--print-foreign-architectures"]).split("\n").includes(debian)) {
     throw new Error(
@@ -128,10 +132,11 @@ function dependencyClosure(apt: AptConfig, debian: string, rootPackages: readonl
   }
   const roots = rootPackages.map((name) => `${name}:${debian}`);
   // apt-cache names packages of the native architecture without ":<arch>"; virtual ones in <...>.
-  return runCommand("apt-cache", [...apt.options, "depends", ...HARD_DEPENDENCIES_ONLY, ...roots])
+  const follow = options.preDepends ? HARD_DEPENDENCIES : [...HARD_DEPENDENCIES, "--no-pre-depends"];
+  return runCommand("apt-cache", [...apt.options, "depends", ...follow, ...roots])
     .split("\n")
     .map((line) => (debian === apt.nativeArch && /^[a-z0-9][a-z0-9+.-]*$/.test(line) ? `${line}:${debian}` : line))
-    .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && include.test(line));
+    .filter((line) => line.endsWith(`:${debian}`) && !line.startsWith(" ") && options.include.test(line));
 }
 
 export interface UnpackOptions {
@@ -139,6 +144,8 @@ export interface UnpackOptions {
   readonly include?: RegExp;
   /** Where the packages come from: the machine's apt (bookworm) by default. */
   readonly apt?: AptConfig;
+  /** Follow Pre-Depends too (essential programs such as tar pre-depend on their libraries). */
+  readonly preDepends?: boolean;
 }
 
 /**
@@ -158,7 +165,10 @@ export function unpackDebianPackages(
 ): string {
   const debian = arch.debian.arch;
   const apt = options.apt ?? machineApt();
-  const closure = dependencyClosure(apt, debian, rootPackages, options.include ?? /./);
+  const closure = dependencyClosure(apt, debian, rootPackages, {
+    include: options.include ?? /./,
+    preDepends: options.preDepends ?? false,
+  });
   const packages = [...new Set(closure)].sort();
   const uris = runCommand("apt-get", [...apt.options, "download", "--print-uris", ...packages])
     .trim()
