@@ -8,8 +8,8 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { cachePath, cacheRoot } from "@br-criu/cache";
-import { buildTestKernel, ensureKernelSource } from "@br-criu/kernel";
+import { cacheRoot } from "@br-criu/cache";
+import { stackTestKernel } from "@br-criu/kernel";
 import { criuSystemFiles, testSystemCriu } from "@br-criu/runtime";
 import { loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { giveToUser, invokingUser, type InvokingUser } from "./container";
@@ -135,17 +135,8 @@ export function engineWorld(): EngineWorld {
  */
 export async function x86Payload(): Promise<BootPayload> {
   const board = resolveStack(loadStack(loadProject(REPO_ROOT), "qemu-x86_64"));
-  const cache = cacheRoot();
-  const source = await ensureKernelSource();
-  const kernel = await buildTestKernel({
-    stack: "qemu-x86_64",
-    board,
-    extraFragments: [],
-    source,
-    cache,
-    workDir: cachePath("testKernelTrees"),
-  });
-  const criu = testSystemCriu(board, cache);
+  const kernel = await stackTestKernel("qemu-x86_64", board);
+  const criu = testSystemCriu(board, cacheRoot());
   return {
     kernel: kernel.image,
     kernelConfig: readFileSync(kernel.config, "utf8"),

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cachePath, cacheRoot } from "@br-criu/cache";
-import { buildTestKernel, ensureKernelSource, type Fragment } from "@br-criu/kernel";
+import { stackTestKernel, type Fragment } from "@br-criu/kernel";
 import { criuCheckExpectations, type ResolvedBoard } from "@br-criu/model";
 import {
   HOST_SYSROOT,
@@ -100,17 +100,7 @@ async function testKernel(options: TestSystemOptions): Promise<{ kernel: string;
   const extraFragments: Fragment[] = fragmentFlag
     ? [{ name: fragmentFlag, content: readFileSync(resolve(io.cwd, fragmentFlag), "utf8"), origin: "fragment" }]
     : [];
-  const source = await ensureKernelSource();
-  // The build tree stays in the cache whatever --work says: an option changed later rebuilds little.
-  const trees = cachePath("testKernelTrees");
-  const built = await buildTestKernel({
-    stack: name,
-    board,
-    extraFragments,
-    source,
-    cache: cacheRoot(),
-    workDir: trees,
-  });
+  const built = await stackTestKernel(name, board, extraFragments);
   options.timings["kernelBuildSeconds"] = built.buildSeconds;
   const how = built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : "from cache";
   io.stderr(`${name}: test kernel ${how}: ${built.image}\n`);

@@ -12,12 +12,12 @@ import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
 import { testKernelOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
-import { adoptUnmarked, cacheDirectoryAsync, cachePathIn } from "@br-criu/cache";
-import type { KernelSource } from "./source";
+import { adoptUnmarked, cacheDirectoryAsync, cachePath, cachePathIn, cacheRoot } from "@br-criu/cache";
+import { ensureKernelSource, type KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
 
-export interface TestKernelOptions {
+interface TestKernelOptions {
   readonly stack: string;
   readonly board: ResolvedBoard;
   /** Fragments after the board's CRIU fragment (test-only options, removals). */
@@ -98,7 +98,7 @@ function testKernelKey(tarballSha256: string, configText: string, dts: string | 
     .digest("hex");
 }
 
-export async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
+async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
   const { board } = options;
   const { arch } = board;
   const fragments: Fragment[] = [
@@ -140,4 +140,20 @@ export async function buildTestKernel(options: TestKernelOptions): Promise<TestK
     built: cached.filled,
     buildSeconds: cached.filled ? (Date.now() - started) / 1000 : 0,
   };
+}
+
+/**
+ * A stack's test kernel as `boot-test` builds it: from the cached kernel
+ * source, in the stack's build tree under the cache (it stays there, so an
+ * option changed later rebuilds little), cached by its resolved .config.
+ * Two calls for one stack must not overlap: they share the build tree.
+ */
+export async function stackTestKernel(
+  stack: string,
+  board: ResolvedBoard,
+  extraFragments: readonly Fragment[] = [],
+): Promise<TestKernel> {
+  const source = await ensureKernelSource();
+  const workDir = cachePath("testKernelTrees");
+  return buildTestKernel({ stack, board, extraFragments, source, cache: cacheRoot(), workDir });
 }
