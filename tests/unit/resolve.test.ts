@@ -1,3 +1,4 @@
+/** resolveBoard: a stack's configuration against the CRIU rules, per architecture, toolchain, kernel and feature. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { criuRequiredOptions, resolveBoard, type ConfigProblem, type ResolvedBoard } from "@br-criu/model";

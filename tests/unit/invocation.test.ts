@@ -1,0 +1,154 @@
+/** The command lines each stage runs, for the docker and host runners, and the double build's. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { shellQuote } from "@br-criu/generators";
+import {
+  STAGE_NAMES,
+  STAGE_TABLE,
+  buildrootTreeSteps,
+  containerName,
+  doubleBuildCommands,
+  parseCheckout,
+  removeContainersCommand,
+  stageCommands,
+  stageScriptCommand,
+  type StageContext,
+} from "@br-criu/planner";
+
+const DOCKER = { mode: "docker" as const, image: "br-criu-build:abc", downloadVolume: "dl", ccacheVolume: "cc" };
+const HOST = { mode: "host" as const, stageScript: "/repo/stage.sh", downloadDir: "/c/dl", ccacheDir: "/c/cc" };
+const PATHS = { buildroot: "/w/br", external: "/w/s/br2-external", output: "/w/s p/output" };
+const context = (runner: StageContext["runner"]): StageContext => ({
+  runner,
+  paths: PATHS,
+  stack: "qemu-arm",
+  defconfig: "qemu_arm_criu_defconfig",
+  kernelVersion: "6.12.91",
+  record: { current: "/w/s/build-record.json", next: "/w/s/build-record.next.json" },
+});
+
+test("stage.sh command lines for docker and host", () => {
+  const docker = stageScriptCommand({
+    runner: DOCKER,
+    paths: PATHS,
+    stack: "qemu-arm",
+    stage: "kernel",
+    step: 2,
+    args: ["make", "br-criu-logs/kernel.log", "linux-rebuild"],
+  });
+  assert.equal(
+    docker,
+    // --user: the output on the host belongs to whoever runs the stage (the shell expands it then); --init passes signals on.
+    `docker run --rm --init --name br-criu-qemu-arm-kernel-2 --user "$(id -u):$(id -g)" -v dl:/br/dl -v cc:/br/ccache -v /w/br:/br/buildroot -v /w/s/br2-external:/br/external:ro -v '/w/s p/output:/br/output' br-criu-build:abc make br-criu-logs/kernel.log linux-rebuild`,
+  );
+  const host = stageScriptCommand({
+    runner: HOST,
+    paths: PATHS,
+    stack: "qemu-arm",
+    stage: "rootfs",
+    step: 0,
+    args: ["clean"],
+  });
+  assert.equal(
+    host,
+    "env BR_CRIU_BUILDROOT=/w/br BR_CRIU_EXTERNAL=/w/s/br2-external 'BR_CRIU_OUTPUT=/w/s p/output' BR2_DL_DIR=/c/dl BR2_CCACHE_DIR=/c/cc /repo/stage.sh clean",
+  );
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+  assert.equal(containerName("qemu-x86_64", "image", 0), "br-criu-qemu-x86_64-image-0");
+  assert.equal(removeContainersCommand(HOST, "s", "image"), "true");
+  assert.equal(
+    removeContainersCommand(DOCKER, "qemu-x86_64", "kernel"),
+    "docker ps -aq --filter 'name=^/?br-criu-qemu-x86_64-kernel-[0-9]+$' | xargs -r docker rm -f >/dev/null 2>&1 || true",
+  );
+});
+
+test("each stage runs its table row's steps: make targets through stage.sh, br-criu's checks on the host", () => {
+  const c = context(DOCKER);
+  const args = (line: string) => /br-criu-build:abc (.*)$/.exec(line)?.[1];
+  const toolchain = stageCommands("toolchain", c);
+  assert.match(toolchain.create[0]!, /^mkdir -p '\/w\/s p\/output' && docker run .* br-criu-build:abc clean$/);
+  assert.deepEqual(toolchain.create.slice(1).map(args), [
+    "make br-criu-logs/toolchain.log qemu_arm_criu_defconfig",
+    "make br-criu-logs/toolchain.log toolchain",
+  ]);
+  assert.deepEqual(
+    toolchain.delete.at(-1),
+    "rmdir '/w/s p/output' 2>/dev/null || true",
+    "the first stage's delete removes the output",
+  );
+  const config = stageCommands("config", c).create;
+  assert.equal(args(config[0]!), "make br-criu-logs/config.log qemu_arm_criu_defconfig");
+  assert.equal(
+    config[1],
+    "npx --no-install tsx packages/cli/src/main.ts check-buildroot-config qemu-arm --config '/w/s p/output/.config'",
+  );
+  const kernel = stageCommands("kernel", c).create;
+  assert.equal(args(kernel[0]!), "make br-criu-logs/kernel.log linux-reconfigure");
+  assert.equal(
+    kernel[1],
+    "npx --no-install tsx packages/cli/src/main.ts check-kernel qemu-arm --tree '/w/s p/output/build/linux-6.12.91'",
+  );
+  assert.equal(args(kernel[2]!), "make br-criu-logs/kernel.log linux-rebuild");
+  assert.deepEqual(stageCommands("rootfs", c).create.map(args), ["make br-criu-logs/rootfs.log target-finalize"]);
+  const image = stageCommands("image", c).create;
+  assert.deepEqual(image.slice(0, 2).map(args), ["make br-criu-logs/image.log", "image-manifest"]);
+  assert.equal(image[2], "mv -f /w/s/build-record.next.json /w/s/build-record.json", "the record moves in last");
+  for (const stage of STAGE_NAMES) {
+    const commands = stageCommands(stage, c);
+    assert.deepEqual(commands.cleanup, [removeContainersCommand(DOCKER, "qemu-arm", stage)]);
+    assert.deepEqual(stageCommands(stage, context(HOST)).cleanup, [], "nothing to clean up on the host");
+    assert.equal(commands.create.length, STAGE_TABLE[stage].steps.length);
+  }
+});
+
+test("the checkout mounts a local Buildroot mirror into the container, read-only", () => {
+  const source = (url: string) => ({ url, tag: "2026.02.3", commit: "c".repeat(40) });
+  const runner = { ...DOCKER, image: "i" };
+  const [mkdir, local] = buildrootTreeSteps(runner, PATHS, "s", source("/srv/mirrors/buildroot"));
+  assert.equal(mkdir, "mkdir -p /w/br");
+  assert.match(
+    local!,
+    /-v \/srv\/mirrors\/buildroot:\/br\/upstream:ro i buildroot-tree \/br\/upstream 2026\.02\.3 c{40}$/,
+  );
+  assert.match(
+    buildrootTreeSteps(runner, PATHS, "s", source("file:///srv/mirror"))[1]!,
+    /-v \/srv\/mirror:\/br\/upstream:ro/,
+  );
+  const remote = buildrootTreeSteps(runner, PATHS, "s", source("https://gitlab.com/buildroot.org/buildroot.git"))[1]!;
+  assert.doesNotMatch(remote, /\/br\/upstream/);
+  assert.match(remote, / buildroot-tree https:\/\/gitlab\.com\/buildroot\.org\/buildroot\.git 2026\.02\.3 /);
+  // The host sees its own paths: nothing to mount.
+  const host = buildrootTreeSteps(HOST, PATHS, "s", source("/srv/mirror"))[1]!;
+  assert.match(host, / \/repo\/stage\.sh buildroot-tree \/srv\/mirror 2026\.02\.3 /);
+  assert.equal(
+    parseCheckout(`mkdir\nbuildroot 2026.02.3 ${"c".repeat(40)}\n`),
+    `buildroot 2026.02.3 ${"c".repeat(40)}`,
+  );
+  assert.equal(parseCheckout(""), "");
+});
+
+test("the double build builds again at the same O= and compares manifests without failing", () => {
+  const check = doubleBuildCommands(context(DOCKER), "/w/out 2");
+  assert.equal(check.create[0], "mkdir -p '/w/out 2'");
+  const builds = check.create.slice(1, -1);
+  assert.deepEqual(
+    builds.map((line) => /br-criu-build:abc (.*)$/.exec(line)?.[1]),
+    [
+      "clean",
+      "make br-criu-logs/verify.log qemu_arm_criu_defconfig",
+      "make br-criu-logs/verify.log toolchain",
+      "make br-criu-logs/verify.log qemu_arm_criu_defconfig",
+      "make br-criu-logs/verify.log linux-reconfigure",
+      "make br-criu-logs/verify.log linux-rebuild",
+      "make br-criu-logs/verify.log target-finalize",
+      "make br-criu-logs/verify.log",
+      "image-manifest",
+    ],
+  );
+  for (const line of builds) assert.match(line, / -v '\/w\/out 2:\/br\/output' /);
+  assert.equal(
+    check.create.at(-1),
+    "{ packages/build-env/stage.sh compare-manifests '/w/s p/output/images/manifest.sha256' '/w/out 2/images/manifest.sha256' || true; }",
+  );
+  assert.equal(check.delete.at(-1), "rmdir '/w/out 2' 2>/dev/null || true");
+});
