@@ -3,10 +3,14 @@
  * kernels, Debian sysroots, CRIU builds and the container tier's base image:
  * a directory is filled in a staging directory beside it, marked complete,
  * then renamed into place, so an interrupted run never leaves a half-written
- * directory that a later run would use.
+ * directory that a later run would use. The fill runs under the entry's lock:
+ * a second process asking for the same entry waits, then takes the first
+ * one's (two fills would also replace a directory the first one's caller
+ * may already be reading).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { withLock, withLockSync } from "./lock";
 
 /** Written last into a completed cache directory; its text is the fill's record. */
 export const COMPLETE_MARKER = ".br-criu-complete";
@@ -48,15 +52,20 @@ function commit(staging: string, dir: string, record: string): CacheDirectory {
  * kept in the completion marker.
  */
 export function cacheDirectory(dir: string, fill: (staging: string) => string): CacheDirectory {
-  const cached = completed(dir);
-  if (cached) return cached;
-  const staging = freshStaging(dir);
-  try {
-    return commit(staging, dir, fill(staging));
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  return (
+    completed(dir) ??
+    withLockSync(dir, () => {
+      const cached = completed(dir);
+      if (cached) return cached;
+      const staging = freshStaging(dir);
+      try {
+        return commit(staging, dir, fill(staging));
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        throw error;
+      }
+    })
+  );
 }
 
 /** `cacheDirectory` for fills that wait on child processes (kernel builds). */
@@ -64,15 +73,20 @@ export async function cacheDirectoryAsync(
   dir: string,
   fill: (staging: string) => Promise<string>,
 ): Promise<CacheDirectory> {
-  const cached = completed(dir);
-  if (cached) return cached;
-  const staging = freshStaging(dir);
-  try {
-    return commit(staging, dir, await fill(staging));
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  return (
+    completed(dir) ??
+    withLock(dir, async () => {
+      const cached = completed(dir);
+      if (cached) return cached;
+      const staging = freshStaging(dir);
+      try {
+        return commit(staging, dir, await fill(staging));
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        throw error;
+      }
+    })
+  );
 }
 
 /**

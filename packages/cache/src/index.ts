@@ -8,3 +8,4 @@ export {
 } from "./cache-directory";
 export { outputTail } from "./command-output";
 export { writeFileWithMode } from "./write-file";
+export { withLock, withLockSync, type LockOptions } from "./lock";
