@@ -89,6 +89,16 @@ test("usage errors exit 2", async () => {
   assert.equal((await runCli(["frobnicate"])).code, 2);
 });
 
+test("test-kernels needs stacks or --all, and refuses an unknown stack before building anything", async () => {
+  const none = await runCli(["test-kernels"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /test-kernels takes stack names, --all, or both/);
+  const unknown = await runCli(["test-kernels", "qemu-x86_64", "qemu-sparc"]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /qemu-sparc/);
+  assert.doesNotMatch(unknown.stdout, /test kernel/);
+});
+
 test("plan --all --out writes every board's files; --json is machine-readable", async () => {
   const root = makeProject({}, { withRealStacks: true });
   const out = join(root, "out");

@@ -12,7 +12,7 @@ import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
 import { testKernelOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
-import { adoptUnmarked, cacheDirectoryAsync, cachePath, cachePathIn, cacheRoot } from "@br-criu/cache";
+import { adoptUnmarked, cacheDirectoryAsync, cachePath, cachePathIn, cacheRoot, withLock } from "@br-criu/cache";
 import { ensureKernelSource, type KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
@@ -79,13 +79,17 @@ function assertKeepsRequested(
  * full build. The cache key stays the resolved .config.
  */
 function reusableBuildTree(options: TestKernelOptions): string {
-  const outDir = join(options.workDir, `test-kernel-${options.stack}`);
+  const outDir = buildTreeOf(options);
   const sourceRecord = join(outDir, ".br-criu-source");
   if (!existsSync(sourceRecord) || readFileSync(sourceRecord, "utf8") !== options.source.dir)
     rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(sourceRecord, options.source.dir);
   return outDir;
+}
+
+function buildTreeOf(options: Pick<TestKernelOptions, "workDir" | "stack">): string {
+  return join(options.workDir, `test-kernel-${options.stack}`);
 }
 
 /** The cache key: the source tarball, the resolved .config and (it is part of what boots) the device tree's name. */
@@ -146,7 +150,8 @@ async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> 
  * A stack's test kernel as `boot-test` builds it: from the cached kernel
  * source, in the stack's build tree under the cache (it stays there, so an
  * option changed later rebuilds little), cached by its resolved .config.
- * Two calls for one stack must not overlap: they share the build tree.
+ * Calls for one stack share the build tree: they take turns under its lock,
+ * across processes (the background builder of `npm test` and boot-test).
  */
 export async function stackTestKernel(
   stack: string,
@@ -154,6 +159,9 @@ export async function stackTestKernel(
   extraFragments: readonly Fragment[] = [],
 ): Promise<TestKernel> {
   const source = await ensureKernelSource();
-  const workDir = cachePath("testKernelTrees");
-  return buildTestKernel({ stack, board, extraFragments, source, cache: cacheRoot(), workDir });
+  const options = { stack, board, extraFragments, source, cache: cacheRoot(), workDir: cachePath("testKernelTrees") };
+  return withLock(buildTreeOf(options), () => buildTestKernel(options), {
+    onWait: (lock, owner) =>
+      process.stderr.write(`${stack}: waiting for process ${owner}, which builds in this test kernel tree (${lock})\n`),
+  });
 }
