@@ -14,6 +14,11 @@ const CACHE_LAYOUT = {
   linuxSource: "linux-source",
   /** Built test kernels, by the hash of source and resolved .config. */
   testKernels: "test-kernels",
+  /**
+   * Which built test kernel each set of inputs (source, architecture, compiler,
+   * fragments) resolved to: a later run with the same inputs skips configuring.
+   */
+  testKernelInputs: "test-kernel-inputs",
   /** The test kernels' O= build trees, one per stack, reused so that an option change rebuilds little. */
   testKernelTrees: "test-kernel-trees",
   /** verify-kernel's O= directories. */

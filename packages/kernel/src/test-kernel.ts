@@ -7,12 +7,21 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { no, parseConfig, writeConfig, yes } from "@br-criu/kconfig";
 import { testKernelOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
-import { adoptUnmarked, cacheDirectoryAsync, cachePath, cachePathIn, cacheRoot, withLock } from "@br-criu/cache";
+import {
+  COMPLETE_MARKER,
+  adoptUnmarked,
+  cacheDirectoryAsync,
+  cachePath,
+  cachePathIn,
+  cacheRoot,
+  withLock,
+} from "@br-criu/cache";
 import { ensureKernelSource, type KernelSource } from "./source";
 import { configureKernel, kconfigTreeFor, kernelMake, requestedOptions, type Fragment } from "./verify";
 import { createHash } from "node:crypto";
@@ -102,14 +111,63 @@ function testKernelKey(tarballSha256: string, configText: string, dts: string | 
     .digest("hex");
 }
 
-async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> {
-  const { board } = options;
-  const { arch } = board;
-  const fragments: Fragment[] = [
-    minimalBootFragment(board),
-    { name: "linux-criu.fragment", content: renderKernelFragment(board, options.stack), origin: "model" },
+/** The compiler the kernel is configured and built with: Kconfig's result depends on its version. */
+function compilerIdentity(board: ResolvedBoard): string {
+  const cross = process.arch !== board.arch.nodeArch ? board.arch.crossPrefix : "";
+  return execFileSync(`${cross}gcc`, ["--version"], { encoding: "utf8" }).split("\n")[0]!;
+}
+
+/**
+ * The record of what these inputs resolved to: the file holds the built
+ * kernel's cache key. Configuring alone (olddefconfig, then the check that
+ * no requested option was lost) takes about 20 s, and npm test asks for
+ * every kernel several times.
+ */
+function resolutionRecord(options: TestKernelOptions, fragments: readonly Fragment[]): string {
+  const inputs = createHash("sha256")
+    .update([options.source.tarballSha256, options.board.arch.name, compilerIdentity(options.board)].join("\0"))
+    .update(options.board.kernel.dts ?? "");
+  for (const fragment of fragments) inputs.update(`\0${fragment.name}\0${fragment.content}`);
+  return cachePathIn(options.cache, "testKernelInputs", inputs.digest("hex").slice(0, 24));
+}
+
+/** The kernel built earlier from the same inputs, when its cache entry is still complete. */
+function earlierKernel(record: string, options: TestKernelOptions): TestKernel | undefined {
+  if (!existsSync(record)) return undefined;
+  const key = readFileSync(record, "utf8").trim();
+  const cacheDir = cachePathIn(options.cache, "testKernels", key.slice(0, 24));
+  if (!existsSync(join(cacheDir, COMPLETE_MARKER))) return undefined;
+  return testKernelIn(cacheDir, key, options.board, { built: false, buildSeconds: 0 });
+}
+
+function testKernelIn(
+  cacheDir: string,
+  key: string,
+  board: ResolvedBoard,
+  how: Pick<TestKernel, "built" | "buildSeconds">,
+): TestKernel {
+  const dts = board.kernel.dts;
+  return {
+    image: join(cacheDir, board.arch.kernelImageFile),
+    config: join(cacheDir, "config"),
+    key,
+    ...(dts ? { dtb: join(cacheDir, `${dts.split("/").pop()}.dtb`) } : {}),
+    ...how,
+  };
+}
+
+/** The fragments of the minimal profile: boot options, the board's CRIU fragment, then the extra ones. */
+function testKernelFragments(options: TestKernelOptions): Fragment[] {
+  return [
+    minimalBootFragment(options.board),
+    { name: "linux-criu.fragment", content: renderKernelFragment(options.board, options.stack), origin: "model" },
     ...options.extraFragments,
   ];
+}
+
+async function configureAndBuild(options: TestKernelOptions, fragments: readonly Fragment[]): Promise<TestKernel> {
+  const { board } = options;
+  const { arch } = board;
   const outDir = reusableBuildTree(options);
   const cross = { crossCompile: true };
   const configText = await configureKernel(options.source.dir, outDir, arch, "tinyconfig", fragments, cross);
@@ -136,14 +194,10 @@ async function buildTestKernel(options: TestKernelOptions): Promise<TestKernel> 
     writeFileSync(join(staging, "config"), configText);
     return `buildSeconds=${((Date.now() - started) / 1000).toFixed(1)}`;
   });
-  return {
-    image: join(cacheDir, arch.kernelImageFile),
-    config: join(cacheDir, "config"),
-    key,
-    ...(dtbName ? { dtb: join(cacheDir, dtbName) } : {}),
+  return testKernelIn(cacheDir, key, board, {
     built: cached.filled,
     buildSeconds: cached.filled ? (Date.now() - started) / 1000 : 0,
-  };
+  });
 }
 
 /**
@@ -160,8 +214,22 @@ export async function stackTestKernel(
 ): Promise<TestKernel> {
   const source = await ensureKernelSource();
   const options = { stack, board, extraFragments, source, cache: cacheRoot(), workDir: cachePath("testKernelTrees") };
-  return withLock(buildTreeOf(options), () => buildTestKernel(options), {
-    onWait: (lock, owner) =>
-      process.stderr.write(`${stack}: waiting for process ${owner}, which builds in this test kernel tree (${lock})\n`),
-  });
+  const fragments = testKernelFragments(options);
+  const record = resolutionRecord(options, fragments);
+  const resolveOrBuild = async () => {
+    const kernel = earlierKernel(record, options) ?? (await configureAndBuild(options, fragments));
+    mkdirSync(dirname(record), { recursive: true });
+    writeFileSync(record, `${kernel.key}\n`);
+    return kernel;
+  };
+  // A kernel built before from the same inputs needs neither the tree nor its lock.
+  return (
+    earlierKernel(record, options) ??
+    withLock(buildTreeOf(options), resolveOrBuild, {
+      onWait: (lock, owner) =>
+        process.stderr.write(
+          `${stack}: waiting for process ${owner}, which builds in this test kernel tree (${lock})\n`,
+        ),
+    })
+  );
 }
