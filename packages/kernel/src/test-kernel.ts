@@ -140,6 +140,11 @@ function earlierKernel(record: string, options: TestKernelOptions): TestKernel |
   return testKernelIn(cacheDir, key, options.board, { built: false, buildSeconds: 0 });
 }
 
+/** The cached device tree blob's name: the .dts's base name (vendor/board -> board.dtb). */
+function dtbFileName(dts: string): string {
+  return `${dts.split("/").pop()}.dtb`;
+}
+
 function testKernelIn(
   cacheDir: string,
   key: string,
@@ -151,7 +156,7 @@ function testKernelIn(
     image: join(cacheDir, board.arch.kernelImageFile),
     config: join(cacheDir, "config"),
     key,
-    ...(dts ? { dtb: join(cacheDir, `${dts.split("/").pop()}.dtb`) } : {}),
+    ...(dts ? { dtb: join(cacheDir, dtbFileName(dts)) } : {}),
     ...how,
   };
 }
@@ -177,7 +182,7 @@ async function configureAndBuild(options: TestKernelOptions, fragments: readonly
   const dts = board.kernel.dts;
   const key = testKernelKey(options.source.tarballSha256, configText, dts);
   const cacheDir = cachePathIn(options.cache, "testKernels", key.slice(0, 24));
-  const dtbName = dts ? `${dts.split("/").pop()}.dtb` : undefined;
+  const dtbName = dts ? dtbFileName(dts) : undefined;
   // Test kernels cached before they carried a completion marker: whole when their .config is this one.
   adoptUnmarked(
     cacheDir,
