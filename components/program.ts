@@ -6,7 +6,7 @@
  * generators and planner it calls are pure.
  */
 import { join, resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./internal/pulumi-sdk";
 import { cachePath, writeFileWithMode } from "@br-criu/cache";
 import {
   BUILD_ENV_FILES,

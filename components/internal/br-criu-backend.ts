@@ -3,7 +3,7 @@
  * engine from Pulumi.yaml's plugins entry): one resource per build unit, with
  * type tokens a preview names (br-criu-build:stage:Kernel, ...).
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi-sdk";
 import { BootTest, BuildImage, Cache, Checkout, DoubleBuild, HostTools, Stage } from "@br-criu/provider";
 import type { BuildBackend, Placement } from "./backend";
 

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi-sdk";
 import type { StagePlan } from "@br-criu/planner";
 
 /** Puts the planner's reason for re-running a stage into the preview/update log of that stage. */

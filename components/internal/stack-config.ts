@@ -2,7 +2,7 @@
  * The stack's configuration as Pulumi hands it to the program, validated by
  * the same schema and rules as `npm run plan`, before any resource exists.
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi-sdk";
 import { resolveBoard, type ResolvedBoard } from "@br-criu/model";
 import { StackError, decodeStackConfig, stackFilePath, type Project } from "@br-criu/stacks";
 
