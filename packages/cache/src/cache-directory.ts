@@ -24,7 +24,7 @@ export interface CacheDirectory {
 }
 
 /** The cache's entry for `dir` when it is complete, else undefined. */
-function completed(dir: string): CacheDirectory | undefined {
+export function completedCacheDirectory(dir: string): CacheDirectory | undefined {
   const marker = join(dir, COMPLETE_MARKER);
   return existsSync(marker) ? { dir, filled: false, record: readFileSync(marker, "utf8") } : undefined;
 }
@@ -47,25 +47,36 @@ function commit(staging: string, dir: string, record: string): CacheDirectory {
 }
 
 /**
+ * Fills `dir` unless another process completed it while this one waited for
+ * its lock; a fill that fails (throws or rejects) leaves no staging directory.
+ */
+function fillUnlessCompleted<R extends string | Promise<string>>(
+  dir: string,
+  fill: (staging: string) => R,
+): CacheDirectory | Promise<CacheDirectory> {
+  const cached = completedCacheDirectory(dir);
+  if (cached) return cached;
+  const staging = freshStaging(dir);
+  const abandon = (error: unknown): never => {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  };
+  try {
+    const record = fill(staging);
+    if (typeof record === "string") return commit(staging, dir, record);
+    return record.then((written) => commit(staging, dir, written), abandon);
+  } catch (error) {
+    return abandon(error);
+  }
+}
+
+/**
  * The complete cache directory `dir`, filled on first use: `fill(staging)`
  * writes the contents into `staging` and returns a record (inputs, timings)
  * kept in the completion marker.
  */
 export function cacheDirectory(dir: string, fill: (staging: string) => string): CacheDirectory {
-  return (
-    completed(dir) ??
-    withLockSync(dir, () => {
-      const cached = completed(dir);
-      if (cached) return cached;
-      const staging = freshStaging(dir);
-      try {
-        return commit(staging, dir, fill(staging));
-      } catch (error) {
-        rmSync(staging, { recursive: true, force: true });
-        throw error;
-      }
-    })
-  );
+  return completedCacheDirectory(dir) ?? withLockSync(dir, () => fillUnlessCompleted(dir, fill) as CacheDirectory);
 }
 
 /** `cacheDirectory` for fills that wait on child processes (kernel builds). */
@@ -73,20 +84,7 @@ export async function cacheDirectoryAsync(
   dir: string,
   fill: (staging: string) => Promise<string>,
 ): Promise<CacheDirectory> {
-  return (
-    completed(dir) ??
-    withLock(dir, async () => {
-      const cached = completed(dir);
-      if (cached) return cached;
-      const staging = freshStaging(dir);
-      try {
-        return commit(staging, dir, await fill(staging));
-      } catch (error) {
-        rmSync(staging, { recursive: true, force: true });
-        throw error;
-      }
-    })
-  );
+  return completedCacheDirectory(dir) ?? withLock(dir, async () => fillUnlessCompleted(dir, fill));
 }
 
 /**

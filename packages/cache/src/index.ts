@@ -4,6 +4,7 @@ export {
   adoptUnmarked,
   cacheDirectory,
   cacheDirectoryAsync,
+  completedCacheDirectory,
   type CacheDirectory,
 } from "./cache-directory";
 export { outputTail } from "./command-output";

@@ -14,10 +14,10 @@ import { testKernelOptions, type ResolvedBoard } from "@br-criu/model";
 import { renderKernelFragment } from "@br-criu/generators";
 import { analyzeConfig } from "./analyze";
 import {
-  COMPLETE_MARKER,
   adoptUnmarked,
   cacheDirectoryAsync,
   cachePath,
+  completedCacheDirectory,
   cachePathIn,
   cacheRoot,
   withLock,
@@ -111,10 +111,23 @@ function testKernelKey(tarballSha256: string, configText: string, dts: string | 
     .digest("hex");
 }
 
+/** Each compiler's first `--version` line, asked once per process. */
+const compilerVersions = new Map<string, string>();
+
 /** The compiler the kernel is configured and built with: Kconfig's result depends on its version. */
 function compilerIdentity(board: ResolvedBoard): string {
-  const cross = process.arch !== board.arch.nodeArch ? board.arch.crossPrefix : "";
-  return execFileSync(`${cross}gcc`, ["--version"], { encoding: "utf8" }).split("\n")[0]!;
+  const gcc = `${process.arch !== board.arch.nodeArch ? board.arch.crossPrefix : ""}gcc`;
+  let version = compilerVersions.get(gcc);
+  if (version === undefined) {
+    version = execFileSync(gcc, ["--version"], { encoding: "utf8" }).split("\n")[0]!;
+    compilerVersions.set(gcc, version);
+  }
+  return version;
+}
+
+/** Where the kernel with this cache key is kept. */
+function testKernelDir(cache: string, key: string): string {
+  return cachePathIn(cache, "testKernels", key.slice(0, 24));
 }
 
 /**
@@ -135,9 +148,8 @@ function resolutionRecord(options: TestKernelOptions, fragments: readonly Fragme
 function earlierKernel(record: string, options: TestKernelOptions): TestKernel | undefined {
   if (!existsSync(record)) return undefined;
   const key = readFileSync(record, "utf8").trim();
-  const cacheDir = cachePathIn(options.cache, "testKernels", key.slice(0, 24));
-  if (!existsSync(join(cacheDir, COMPLETE_MARKER))) return undefined;
-  return testKernelIn(cacheDir, key, options.board, { built: false, buildSeconds: 0 });
+  const entry = completedCacheDirectory(testKernelDir(options.cache, key));
+  return entry && testKernelIn(entry.dir, key, options.board, { built: false, buildSeconds: 0 });
 }
 
 /** The cached device tree blob's name: the .dts's base name (vendor/board -> board.dtb). */
@@ -181,7 +193,7 @@ async function configureAndBuild(options: TestKernelOptions, fragments: readonly
 
   const dts = board.kernel.dts;
   const key = testKernelKey(options.source.tarballSha256, configText, dts);
-  const cacheDir = cachePathIn(options.cache, "testKernels", key.slice(0, 24));
+  const cacheDir = testKernelDir(options.cache, key);
   const dtbName = dts ? dtbFileName(dts) : undefined;
   // Test kernels cached before they carried a completion marker: whole when their .config is this one.
   adoptUnmarked(
