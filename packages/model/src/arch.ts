@@ -253,6 +253,14 @@ const x86_64: ArchInfo = {
     opt("CONFIG_64BIT", "x86_64 kernel"),
     opt("CONFIG_SERIAL_8250", "the PC's serial port, where QEMU -nographic connects"),
     opt("CONFIG_SERIAL_8250_CONSOLE", "console=ttyS0"),
+    off("CONFIG_SCHED_MC_PRIO", "it selects CPU_FREQ, and QEMU's CPUs have no frequency to scale"),
+    off("CONFIG_INTEL_MEI", "QEMU's PC has no Intel Management Engine"),
+    ...["UNCORE", "RAPL", "CSTATE"].map((pmu) =>
+      off(`CONFIG_PERF_EVENTS_INTEL_${pmu}`, "TCG emulates no Intel performance monitoring units"),
+    ),
+    ...["EXAR", "LPSS", "MID", "PERICOM"].map((card) =>
+      off(`CONFIG_SERIAL_8250_${card}`, "the console is the PC's built-in 8250, not a PCI serial card"),
+    ),
   ],
 };
 
@@ -449,6 +457,7 @@ const powerpc64le: ArchInfo = {
       "prom_init: pseries boots through the Open Firmware client interface (QEMU's VOF)",
     ),
     opt("CONFIG_HVC_CONSOLE", "the hypervisor's virtual console, where QEMU -nographic connects"),
+    off("CONFIG_PPC_POWERNV", "the guest is a pseries partition, never bare-metal PowerNV (OPAL, CXL)"),
   ],
 };
 
@@ -514,6 +523,8 @@ const riscv64: ArchInfo = {
     opt("CONFIG_SERIAL_8250", "the virt machine's NS16550A UART, where QEMU -nographic connects"),
     opt("CONFIG_SERIAL_8250_CONSOLE", "console=ttyS0"),
     opt("CONFIG_SERIAL_OF_PLATFORM", "the UART is found in the device tree that OpenSBI passes on"),
+    opt("CONFIG_NONPORTABLE", "so that PORTABLE, which selects EFI, is off: the kernel is built for QEMU's virt only"),
+    off("CONFIG_EFI", "QEMU boots the kernel through OpenSBI with -kernel, not through UEFI"),
   ],
   experimental:
     "CRIU supports riscv64 since 4.1, but upstream CI only cross-compiles it: no dump/restore run on riscv64 hardware",

@@ -216,6 +216,16 @@ const initramfsBootOptions: readonly KernelOptionSpec[] = [
   off("CONFIG_ETHTOOL_NETLINK", "nothing in the test system configures network devices with ethtool"),
   off("CONFIG_VT", "the console is a serial port: no virtual terminals"),
   off("CONFIG_INPUT", "no keyboard or mouse: the test system is driven over the serial console"),
+  ...["GZIP", "BZIP2", "LZMA", "XZ", "LZO", "LZ4", "ZSTD"].map((method) =>
+    off(`CONFIG_RD_${method}`, "the test initramfs is an uncompressed newc cpio: no decompressor is needed"),
+  ),
+  off("CONFIG_ETHERNET", "the vendor NIC drivers under it: the guest's network devices are virtio and virtual ones"),
+  off("CONFIG_PTP_1588_CLOCK", "no network hardware with PTP clocks in the guest"),
+  off("CONFIG_IPV6_SIT", "no IPv6-in-IPv4 tunnel device is dumped by any test"),
+  off("CONFIG_BRIDGE_IGMP_SNOOPING", "no multicast traffic crosses a bridge in the test system"),
+  ...["DCCP", "SCTP", "UDPLITE"].map((protocol) =>
+    off(`CONFIG_NF_CT_PROTO_${protocol}`, `no test tracks ${protocol} connections; CRIU's network lock needs TCP only`),
+  ),
 ];
 
 /**
