@@ -5,9 +5,9 @@
 # Each wrapper module in this directory (pulumi/, language-nodejs/) pins one
 # binary: its go.mod and go.sum are the lock file, and its `tool` line names
 # the package to build. Binaries are built once into a cache outside the
-# repository, keyed by the hash of the wrapper's go.mod, go.sum and the Go
-# version, and installed by rename so an interrupted build leaves nothing
-# half-written:
+# repository, keyed by the hash of the wrapper's go.mod, go.sum, the Go
+# version and the link flags, and installed by rename so an interrupted
+# build leaves nothing half-written:
 #   ${BR_CRIU_CACHE:-~/.cache/br-criu}/pulumi/<key>/bin/<binary>
 # Then both binaries are put side by side (hard links) in
 # .../pulumi/engine-<both keys>/bin, since the CLI looks for its language host
@@ -36,15 +36,16 @@ required_version() {
 built=()
 build() {
 	local wrapper=$1 binary=$2 stamp=$3
-	local key version target staging
-	key=$( (cat "$here/$wrapper/go.mod" "$here/$wrapper/go.sum"; go version) | sha256sum | cut -c1-16)
+	local key version ldflags target staging
+	version=$(required_version "$here/$wrapper" "$stamp")
+	# -s -w: no symbol table or DWARF, which nothing here reads and which make the link slower.
+	ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+	key=$( (cat "$here/$wrapper/go.mod" "$here/$wrapper/go.sum"; go version; echo "$ldflags") | sha256sum | cut -c1-16)
 	target="$cache/$wrapper-$key"
 	if [ ! -x "$target/bin/$binary" ]; then
-		version=$(required_version "$here/$wrapper" "$stamp")
 		echo "br-criu: building $binary $version (Go module $wrapper, cache key $key); this takes a few minutes once" >&2
 		staging=$(mktemp -d "$cache/.staging-XXXXXX")
-		(cd "$here/$wrapper" && CGO_ENABLED=0 GOBIN="$staging/bin" go install -trimpath \
-			-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" tool)
+		(cd "$here/$wrapper" && CGO_ENABLED=0 GOBIN="$staging/bin" go install -trimpath -ldflags "$ldflags" tool)
 		rm -rf "$target"
 		mv "$staging" "$target"
 	fi
