@@ -66,6 +66,12 @@ buildroot-tree)
 	[ $# -eq 3 ] || usage
 	need BR_CRIU_BUILDROOT
 	url="$1" tag="$2" commit="$3"
+	# Stacks built side by side (npm run up -- --all) share one checkout of a
+	# commit: one clones while the others wait on the directory's lock (a
+	# flock on the directory itself, the same inode in every container).
+	mkdir -p "${BR_CRIU_BUILDROOT}"
+	exec 9<"${BR_CRIU_BUILDROOT}"
+	flock 9
 	if [ ! -d "${BR_CRIU_BUILDROOT}/.git" ]; then
 		git clone --quiet --branch "${tag}" --depth 1 "${url}" "${BR_CRIU_BUILDROOT}"
 	fi

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseComparison, parseManifest } from "@br-criu/planner";
@@ -143,7 +143,8 @@ test("manifest and compare-manifests", () => {
   assert.equal(stage(["manifest", join(a, "missing")]).status, 1);
 });
 
-test("buildroot-tree clones the tag and refuses a checkout at another commit", () => {
+/** A git repository standing in for Buildroot's, with one commit tagged 2026.02.3. */
+function releaseRepository(): { upstream: string; commit: string } {
   const upstream = temp("upstream");
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: upstream, encoding: "utf8" });
@@ -152,7 +153,11 @@ test("buildroot-tree clones the tag and refuses a checkout at another commit", (
   git("add", ".");
   git("commit", "-qm", "release");
   git("tag", "2026.02.3");
-  const commit = git("rev-parse", "HEAD").trim();
+  return { upstream, commit: git("rev-parse", "HEAD").trim() };
+}
+
+test("buildroot-tree clones the tag and refuses a checkout at another commit", () => {
+  const { upstream, commit } = releaseRepository();
   const checkout = join(temp("checkouts"), "buildroot");
   const ok = stage(["buildroot-tree", upstream, "2026.02.3", commit], { BR_CRIU_BUILDROOT: checkout });
   assert.equal(ok.status, 0, ok.stderr);
@@ -160,6 +165,26 @@ test("buildroot-tree clones the tag and refuses a checkout at another commit", (
   const wrong = stage(["buildroot-tree", upstream, "2026.02.3", "0".repeat(40)], { BR_CRIU_BUILDROOT: checkout });
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, new RegExp(`is at ${commit}, but tag 2026\\.02\\.3 must be 0{40}`));
+});
+
+test("buildroot-tree run by two stacks at once: one clones, the other waits for it and checks the same commit", async () => {
+  const { upstream, commit } = releaseRepository();
+  const checkout = join(temp("checkouts"), "buildroot");
+  const clone = () =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(STAGE, ["buildroot-tree", upstream, "2026.02.3", commit], {
+        env: { PATH: process.env["PATH"]!, BR_CRIU_BUILDROOT: checkout },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  for (const ran of await Promise.all([clone(), clone(), clone()])) {
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.equal(ran.stdout, `buildroot 2026.02.3 ${commit}\n`);
+  }
 });
 
 test("clean empties the output directory but keeps it (it may be a mount point)", () => {

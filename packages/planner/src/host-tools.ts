@@ -39,6 +39,7 @@ const BUILDROOT_HOST_TOOLS: readonly HostTool[] = [
   { tool: "python3", why: "CRIU's build and the kernel's scripts" },
   { tool: "bash", why: "stage.sh and Buildroot's scripts" },
   { tool: "sha256sum", why: "stage.sh writes the image manifest" },
+  { tool: "flock", why: "stage.sh locks the Buildroot checkout that stacks built side by side share" },
 ];
 
 /**
