@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { giveToUser } from "../tests/support/container";
-import { engineWorld, x86Payload, type EngineWorld } from "../tests/support/engine";
-import { createStandInBuildroot } from "../tests/support/standin-buildroot";
+import { engineWorld, standInStacks, x86Payload, type EngineWorld } from "../tests/support/engine";
+import { createStandInBuildroot, type StandInBuildroot } from "../tests/support/standin-buildroot";
 
 const STACK = "qemu-x86_64";
 
@@ -58,6 +58,24 @@ function commandLines(world: EngineWorld): { dir: string; lines: string[] } {
   return { dir: runs[0]!.dir, lines: runs.flatMap((run) => run.commands.create) };
 }
 
+/**
+ * `npm run up -- --all` on two stand-in stacks, one at a time and side by
+ * side, each from nothing (destroyed before): what --parallel 2 saves on
+ * one machine (both stacks build here: there is one build host).
+ */
+function allStacks(world: EngineWorld, standIn: StandInBuildroot): void {
+  standInStacks(world, standIn, [STACK, `${STACK}-twin`]);
+  const all = (...args: string[]) => world.run("bash", "packages/engine/pulumi.sh", ...args);
+  const seconds = [1, 2].map((parallel) => {
+    timed("destroy --all", () => all("destroy", "--all"));
+    return timed(`up --all --parallel ${parallel}`, () => all("up", "--all", "--parallel", String(parallel)));
+  });
+  timed("destroy --all", () => all("destroy", "--all"));
+  console.log(
+    `engine: up -- --all of two stand-in stacks on this machine: --parallel 1 ${seconds[0]!.toFixed(1)} s, --parallel 2 ${seconds[1]!.toFixed(1)} s (ratio ${(seconds[1]! / seconds[0]!).toFixed(2)})`,
+  );
+}
+
 export async function benchEngine(): Promise<void> {
   const world = engineWorld();
   const payload = await x86Payload();
@@ -100,4 +118,5 @@ export async function benchEngine(): Promise<void> {
   console.log(
     `engine: full up on the stand-in: ${full.toFixed(1)} s; its ${lines.length} command lines in sequence by a shell: ${direct.toFixed(1)} s; Pulumi and br-criu add ${(full - direct).toFixed(1)} s (ratio ${(full / direct).toFixed(2)})`,
   );
+  allStacks(world, standIn);
 }

@@ -6,7 +6,7 @@
  * runtime tier's x86_64 test kernel, busybox and CRIU 4.2.1.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cacheRoot } from "@br-criu/cache";
 import { stackTestKernel } from "@br-criu/kernel";
@@ -15,7 +15,7 @@ import { loadProject, loadStack, resolveStack } from "@br-criu/stacks";
 import { giveToUser, invokingUser, type InvokingUser } from "./container";
 import { REPO_ROOT } from "./project";
 import { scratchDir } from "./scratch";
-import type { BootPayload } from "./standin-buildroot";
+import type { BootPayload, StandInBuildroot } from "./standin-buildroot";
 
 /** The Pulumi CLI and language host, built by `npm run setup:pulumi`; fails naming the fix without them. */
 export function engineBin(): string {
@@ -143,4 +143,33 @@ export async function x86Payload(): Promise<BootPayload> {
     kernelBuildImage: board.arch.kernelBuildImage,
     files: criuSystemFiles({ criu: { binary: criu.binary, sysroot: criu.sysroot } }),
   };
+}
+
+/**
+ * Leaves the scratch copy with the x86_64 stacks `names` only (the first is
+ * qemu-x86_64, the others copies of its stack file), each initialised and
+ * set to build in host mode from the stand-in, for `npm run up -- --all`.
+ */
+export function standInStacks(world: EngineWorld, standIn: StandInBuildroot, names: readonly string[]): void {
+  const stacksDir = join(world.project, "stacks");
+  const original = `Pulumi.${names[0]}.yaml`;
+  for (const file of readdirSync(stacksDir))
+    if (file.startsWith("Pulumi.") && file !== original) rmSync(join(stacksDir, file));
+  for (const name of names.slice(1)) copyFileSync(join(stacksDir, original), join(stacksDir, `Pulumi.${name}.yaml`));
+  giveToUser(world.user, stacksDir);
+  const must = (ran: Ran, what: string) => {
+    if (ran.status !== 0) throw new Error(`${what} failed:\n${ran.stdout}\n${ran.stderr}`);
+  };
+  for (const stack of names) {
+    must(world.pulumi("stack", "select", "--create", stack), `stack select --create ${stack}`);
+    const settings: [string, string, ...string[]][] = [
+      ["br-criu:buildMode", "host"],
+      ["br-criu:workDir", join(world.root, "work")],
+      ["br-criu:buildrootRepository", standIn.dir],
+      ["br-criu:buildrootCommit", standIn.release.commit],
+      ["br-criu:rootfsFormats[0]", "cpio", "--path"],
+    ];
+    for (const [key, value, ...flags] of settings)
+      must(world.pulumi("config", "set", ...flags, key, value, "--stack", stack), `config set ${key} on ${stack}`);
+  }
 }

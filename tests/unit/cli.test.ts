@@ -89,6 +89,20 @@ test("usage errors exit 2", async () => {
   assert.equal((await runCli(["frobnicate"])).code, 2);
 });
 
+test("all-stacks refuses another operation and a --parallel that is not a count, before touching a stack", async () => {
+  for (const argv of [["all-stacks"], ["all-stacks", "refresh"], ["all-stacks", "up", "extra"]]) {
+    const ran = await runCli(argv);
+    assert.equal(ran.code, 2, argv.join(" "));
+    assert.match(ran.stderr, /all-stacks takes one of up, preview, destroy/);
+  }
+  for (const parallel of ["0", "-2", "two", "1;id"]) {
+    const ran = await runCli(["all-stacks", "up", "--parallel", parallel]);
+    assert.equal(ran.code, 2, parallel);
+    assert.match(ran.stderr, /--parallel ".*" is not a whole number from 1 to 9999/);
+    assert.doesNotMatch(ran.stdout, /started/);
+  }
+});
+
 test("test-kernels needs stacks or --all, and refuses an unknown stack before building anything", async () => {
   const none = await runCli(["test-kernels"]);
   assert.equal(none.code, 2);

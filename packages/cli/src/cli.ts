@@ -1,6 +1,6 @@
 /**
  * br-criu command line: plan, diff, generate, verify-kernel,
- * check-buildroot-config, check-kernel, boot-test and test-kernels. The commands resolve
+ * check-buildroot-config, check-kernel, boot-test, test-kernels and all-stacks. The commands resolve
  * every stack they touch before writing anything, so a bad stack writes
  * nothing. Exit codes: 0 fine, 1 a stack or check failed, 2 usage or a path
  * that cannot be used, 70 an internal error.
@@ -23,6 +23,7 @@ import { verifyKernel } from "./verify-kernel";
 import { checkBuildrootConfig, checkKernel } from "./check-build";
 import { bootTest } from "./boot-test";
 import { testKernels } from "./test-kernels";
+import { allStacks } from "./all-stacks";
 import { writeFileWithMode } from "@br-criu/cache";
 import { generate } from "./generate";
 import { planJson } from "./plan-json";
@@ -37,6 +38,7 @@ const USAGE = `usage:
   br-criu check-kernel <stack> --tree DIR
   br-criu boot-test <stack> [--kernel PATH --initramfs PATH | --images DIR] [--fragment FILE] [--json] [--log FILE] [--timeout S]
   br-criu test-kernels <stack>... [--all]   (boot-test's kernels, built into the cache in this order)
+  br-criu all-stacks up|preview|destroy [--parallel N]   (npm run up -- --all: every stack, N at a time)
 options for every command: --project DIR (directory holding Pulumi.yaml; default: found from the current directory),
   --debug (stack trace on an internal error)`;
 
@@ -60,6 +62,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return await bootTest(rest, io);
       case "test-kernels":
         return await testKernels(rest, io);
+      case "all-stacks":
+        return await allStacks(rest, io);
       default:
         throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
     }
