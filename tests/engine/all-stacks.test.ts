@@ -74,6 +74,20 @@ test("a stack that fails does not stop the other; the exit code and the summary 
   ok(world.pulumi("config", "set", "br-criu:arch", "x86_64", "--stack", STACKS[1]!), "config set arch back");
 });
 
+test("preview --all shows each stack's diff", () => {
+  ok(world.pulumi("config", "set", "--path", "br-criu:kernelConfig.ZRAM", "y", "--stack", STACKS[0]!), "config set");
+  const ran = all("preview", "--all");
+  ok(ran, "preview --all");
+  const kernelLines = linesOf(ran.stdout, STACKS[0]!).filter((line) => line.includes(`${STACKS[0]}-kernel would`));
+  assert.deepEqual(
+    kernelLines.map((line) => line.replace(/ \(\d+ s\)$/, "")),
+    [`${STACKS[0]}: ${STACKS[0]}-kernel would replace`],
+  );
+  assert.match(ran.stdout, /CONFIG_ZRAM/);
+  assert.doesNotMatch(linesOf(ran.stdout, STACKS[1]!).join("\n"), /would/);
+  assert.match(ran.stdout, /preview: all 2 stacks passed/);
+});
+
 test("destroy --all tears both stacks down", () => {
   const ran = all("destroy", "--all", "--parallel", "2");
   ok(ran, "destroy --all");

@@ -7,7 +7,7 @@
  * the others; the summary table comes last and the exit code is 0 only
  * when every stack passed.
  */
-import { appendFileSync, mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
@@ -27,12 +27,16 @@ import {
   type StackRun,
 } from "./stack-runs";
 
-/** One line per resource that changed, as the engine reports it done. */
+/** Steps a line would repeat: a replacement is reported once, as its `replace` step. */
+const UNREPORTED_STEPS: readonly string[] = ["same", "create-replacement", "delete-replaced", "discard-replaced"];
+
+/** One line per resource that changes, as the engine reports it done (or, in a preview, planned). */
 function progressLine(stack: string, started: number, event: EngineEvent): string | undefined {
   const step = event.resOutputsEvent?.metadata;
-  if (!step || step.op === "same" || step.type === "pulumi:pulumi:Stack") return undefined;
+  if (!step || UNREPORTED_STEPS.includes(step.op) || step.type === "pulumi:pulumi:Stack") return undefined;
   const name = step.urn.split("::").pop();
-  return `${stack}: ${name} ${step.op} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`;
+  const what = event.resOutputsEvent!.planning ? `would ${step.op}` : step.op;
+  return `${stack}: ${name} ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`;
 }
 
 async function operate(stack: Stack, operation: StackOperation, handlers: Handlers): Promise<unknown> {
@@ -73,6 +77,8 @@ async function runStack(root: string, logs: string, name: string, operation: Sta
     const manifest = await operate(stack, operation, handlers);
     const hash =
       manifest && typeof manifest === "object" ? manifestHash(manifest as Record<string, string>) : undefined;
+    // A preview is read for its diff: print it whole, the way `npm run preview -- <stack>` does.
+    if (operation === "preview") io.stdout(`${name}: preview --diff:\n${readFileSync(log, "utf8")}`);
     io.stdout(`${name}: ${operation} done\n`);
     return done({ ok: true, ...(hash ? { manifestHash: hash } : {}) });
   } catch (error) {
