@@ -10,6 +10,7 @@ import {
   failureSummary,
   manifestHash,
   parseParallelism,
+  progressLine,
   runBounded,
   summaryTable,
   type StackRun,
@@ -89,4 +90,19 @@ test("the summary has a row per stack, the verdict, and each failure with its lo
     ].join("\n"),
   );
   assert.match(summaryTable("destroy", [runs[0]!]), /destroy: all 1 stacks passed\n$/);
+});
+
+test("a progress line per build step that changes: a replacement once, a preview's as planned, no stack or provider", () => {
+  const event = (op: string, type: string, name: string, planning = false) => ({
+    resOutputsEvent: { metadata: { op, type, urn: `urn:pulumi:s::br-criu::${type}::${name}` }, planning },
+  });
+  const kernel = (op: string, planning = false) => event(op, "br-criu-build:stage:Kernel", "s-kernel", planning);
+  assert.equal(progressLine("s", 41.6, kernel("replace")), "s: s-kernel replace (42 s)\n");
+  assert.equal(progressLine("s", 2, kernel("replace", true)), "s: s-kernel would replace (2 s)\n");
+  assert.equal(progressLine("s", 2, kernel("create")), "s: s-kernel create (2 s)\n");
+  for (const op of ["same", "create-replacement", "delete-replaced", "discard-replaced"])
+    assert.equal(progressLine("s", 2, kernel(op)), undefined, op);
+  assert.equal(progressLine("s", 2, event("create", "pulumi:pulumi:Stack", "br-criu-s")), undefined);
+  assert.equal(progressLine("s", 2, event("create", "pulumi:providers:br-criu-build", "default")), undefined);
+  assert.equal(progressLine("s", 2, {}), undefined);
 });

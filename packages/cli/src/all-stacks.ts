@@ -21,23 +21,12 @@ import {
   failureSummary,
   manifestHash,
   parseParallelism,
+  progressLine,
   runBounded,
   summaryTable,
   type StackOperation,
   type StackRun,
 } from "./stack-runs";
-
-/** Steps a line would repeat: a replacement is reported once, as its `replace` step. */
-const UNREPORTED_STEPS: readonly string[] = ["same", "create-replacement", "delete-replaced", "discard-replaced"];
-
-/** One line per resource that changes, as the engine reports it done (or, in a preview, planned). */
-function progressLine(stack: string, started: number, event: EngineEvent): string | undefined {
-  const step = event.resOutputsEvent?.metadata;
-  if (!step || UNREPORTED_STEPS.includes(step.op) || step.type === "pulumi:pulumi:Stack") return undefined;
-  const name = step.urn.split("::").pop();
-  const what = event.resOutputsEvent!.planning ? `would ${step.op}` : step.op;
-  return `${stack}: ${name} ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`;
-}
 
 async function operate(stack: Stack, operation: StackOperation, handlers: Handlers): Promise<unknown> {
   const options = { color: "never" as const, ...handlers };
@@ -59,7 +48,7 @@ async function runStack(root: string, logs: string, name: string, operation: Sta
   const handlers: Handlers = {
     onOutput: (text) => appendFileSync(log, text),
     onEvent: (event) => {
-      const line = progressLine(name, started, event);
+      const line = progressLine(name, (Date.now() - started) / 1000, event);
       if (line) io.stdout(line);
     },
   };

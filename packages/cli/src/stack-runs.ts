@@ -58,6 +58,32 @@ export async function runBounded<T, R>(
   return results;
 }
 
+/** What progressLine reads of an engine event (the Automation API's EngineEvent has more). */
+export interface StepEvent {
+  readonly resOutputsEvent?: {
+    readonly metadata: { readonly op: string; readonly urn: string; readonly type: string };
+    readonly planning?: boolean;
+  };
+}
+
+/** Steps a line would repeat: a replacement is reported once, as its `replace` step. */
+const UNREPORTED_STEPS: readonly string[] = ["same", "create-replacement", "delete-replaced", "discard-replaced"];
+
+/**
+ * One line per resource of the build that changes, as the engine reports it
+ * done (or, in a preview, planned); the stack itself and provider instances
+ * are not build steps.
+ */
+export function progressLine(stack: string, seconds: number, event: StepEvent): string | undefined {
+  const outputs = event.resOutputsEvent;
+  if (!outputs) return undefined;
+  const step = outputs.metadata;
+  if (UNREPORTED_STEPS.includes(step.op)) return undefined;
+  if (step.type === "pulumi:pulumi:Stack" || step.type.startsWith("pulumi:providers:")) return undefined;
+  const what = outputs.planning ? `would ${step.op}` : step.op;
+  return `${stack}: ${step.urn.split("::").pop()} ${what} (${seconds.toFixed(0)} s)\n`;
+}
+
 /** A stable short hash of an image manifest (file -> sha256): the same images give the same hash on every host. */
 export function manifestHash(manifest: Readonly<Record<string, string>>): string {
   const canonical = JSON.stringify(
