@@ -19,6 +19,7 @@ import {
   STACK_OPERATIONS,
   defaultParallelism,
   failureSummary,
+  isStackOperation,
   manifestHash,
   parseParallelism,
   progressLine,
@@ -81,7 +82,7 @@ async function runStack(root: string, logs: string, name: string, operation: Sta
 export async function allStacks(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, [], ["--parallel", "--project"]);
   const [operation, ...extra] = args.positional;
-  if (!STACK_OPERATIONS.includes(operation as StackOperation) || extra.length > 0)
+  if (!isStackOperation(operation) || extra.length > 0)
     throw new UsageError(`all-stacks takes one of ${STACK_OPERATIONS.join(", ")} and --parallel N`);
   const project = openProject(args.values.get("--project"), io);
   const stacks = listStacks(project);
@@ -93,9 +94,7 @@ export async function allStacks(argv: readonly string[], io: CliIo): Promise<num
   if (parallel === undefined) throw new UsageError(`--parallel "${parallelText}" is not a whole number from 1 to 9999`);
   const logs = mkdtempSync(join(tmpdir(), "br-criu-all-stacks-"));
   io.stdout(`${operation} on ${stacks.length} stacks, at most ${parallel} at a time; full output in ${logs}\n`);
-  const runs = await runBounded(stacks, parallel, (name) =>
-    runStack(project.root, logs, name, operation as StackOperation, io),
-  );
-  io.stdout(summaryTable(operation as StackOperation, runs));
+  const runs = await runBounded(stacks, parallel, (name) => runStack(project.root, logs, name, operation, io));
+  io.stdout(summaryTable(operation, runs));
   return runs.every((run) => run.ok) ? 0 : 1;
 }

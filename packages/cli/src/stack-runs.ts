@@ -9,6 +9,11 @@ import { createHash } from "node:crypto";
 export const STACK_OPERATIONS = ["up", "preview", "destroy"] as const;
 export type StackOperation = (typeof STACK_OPERATIONS)[number];
 
+/** Whether the command line named one of STACK_OPERATIONS. */
+export function isStackOperation(text: string | undefined): text is StackOperation {
+  return (STACK_OPERATIONS as readonly (string | undefined)[]).includes(text);
+}
+
 /** Where a stack's stages run when it names no build host: the local engine or this machine. */
 export const LOCAL_BUILD_HOST = "local";
 
