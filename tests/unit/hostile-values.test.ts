@@ -179,3 +179,52 @@ test("names of Object.prototype's members are not CPUs, FPUs, architectures or r
     await refused({ ...quoted, criuVersion: `"${name}"` }, "criuVersion", /has no recorded tarball hash/);
   }
 });
+
+test("br-criu:buildHost: an option, a path, a query or a bad port is refused before it reaches docker -H", async () => {
+  const docker = { ...quoted, buildMode: '"docker"' };
+  await refused({ ...docker, buildHost: '"-Htcp://evil:2375"' }, "buildHost", /must not start with -/);
+  await refused(
+    { ...docker, buildHost: '"ssh://-oProxyCommand=touch@build-1"' },
+    "buildHost",
+    /"=" \(U\+003D\) at position \d+ is not allowed/,
+  );
+  await refused(
+    { ...docker, buildHost: '"ssh://builder@build-1/srv/docker.sock"' },
+    "buildHost",
+    /must not carry a path/,
+  );
+  await refused({ ...docker, buildHost: '"tcp://build-1:2376?tls=0"' }, "buildHost", /"\?" \(U\+003F\)/);
+  await refused(
+    { ...docker, buildHost: '"unix:///var/run/docker.sock"' },
+    "buildHost",
+    /must start with ssh:\/\/ or tcp:\/\//,
+  );
+  await refused({ ...docker, buildHost: '"tcp://build-1"' }, "buildHost", /needs its port/);
+  await refused({ ...docker, buildHost: '"ssh://build-1:70000"' }, "buildHost", /port 70000 is above 65535/);
+  await refused({ ...docker, buildHost: '"ssh://Builder@build-1"' }, "buildHost", /is not ssh:\/\/\[user@\]host/);
+});
+
+test("br-criu:buildHost needs docker mode, and TLS exactly for tcp://", async () => {
+  await refused(
+    { ...quoted, buildMode: '"host"', buildHost: '"ssh://builder@build-1"' },
+    "buildHost",
+    /buildMode is host/,
+    /set br-criu:buildMode: docker/,
+  );
+  await refused(
+    { ...quoted, buildMode: '"docker"', buildHost: '"tcp://10.0.0.2:2376"' },
+    "buildHost",
+    /tcp:\/\/ engine without TLS/,
+    /br-criu:buildHostTls/,
+  );
+  await refused(
+    { ...quoted, buildMode: '"docker"', buildHost: '"ssh://builder@build-1"', buildHostTls: '"/etc/br-criu/tls"' },
+    "buildHostTls",
+    /only used for a tcp:\/\/ build host/,
+  );
+  await refused(
+    { ...quoted, buildMode: '"docker"', buildHost: '"tcp://10.0.0.2:2376"', buildHostTls: '"etc/tls"' },
+    "buildHostTls",
+    /must be an absolute path/,
+  );
+});

@@ -238,6 +238,46 @@ export const IMAGE_REFERENCE: Grammar = {
   ],
 };
 
+/** A DNS name or an IPv4 address: labels of letters, digits and '-', not starting or ending with '-'. */
+const HOST_NAME = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*";
+const PORT = "(?:[1-9][0-9]{0,4})";
+const SSH_ENDPOINT = new RegExp(`^ssh://(?:[a-z_][a-z0-9_-]{0,31}@)?${HOST_NAME}(?::${PORT})?$`);
+const TCP_ENDPOINT = new RegExp(`^tcp://${HOST_NAME}:${PORT}$`);
+
+/**
+ * A remote Docker engine (br-criu:buildHost): `ssh://[user@]host[:port]` or
+ * `tcp://host:port`. It reaches `docker -H <value>` as one argument; a value
+ * starting with "-" would be an option, and a path or query in the URL
+ * would name something other than the engine (docker's ssh helper passes
+ * the rest of the URL to ssh).
+ */
+export const DOCKER_ENDPOINT: Grammar = {
+  describe:
+    "a Docker engine address, ssh://[user@]host[:port] or tcp://host:port, e.g. ssh://builder@build-1.example.com",
+  alphabet: /[A-Za-z0-9._:@/-]/,
+  maxLength: 200,
+  rules: [
+    noLeadingDash,
+    (value) => (/^(ssh|tcp):\/\//.test(value) ? undefined : "must start with ssh:// or tcp://"),
+    (value) =>
+      value.replace(/^[a-z]+:\/\//, "").includes("/")
+        ? "must not carry a path: name the engine's host (and port) only"
+        : undefined,
+    (value) => {
+      const port = /:([0-9]+)$/.exec(value.replace(/^[a-z]+:\/\//, ""))?.[1];
+      return port !== undefined && Number(port) > 65535 ? `port ${port} is above 65535` : undefined;
+    },
+    (value) =>
+      value.startsWith("tcp://") && !/:[0-9]+$/.test(value)
+        ? "a tcp:// engine needs its port, e.g. tcp://build-1.example.com:2376"
+        : undefined,
+    (value) =>
+      SSH_ENDPOINT.test(value) || TCP_ENDPOINT.test(value)
+        ? undefined
+        : "is not ssh://[user@]host[:port] or tcp://host:port (a user of lower-case letters, digits, '_' and '-'; a DNS name or IPv4 address)",
+  ],
+};
+
 /** An http(s) URL of a Debian archive (the build image's package source). */
 export const ARCHIVE_URL: Grammar = {
   describe: "an http:// or https:// URL from letters, digits and ._/:~%+-, e.g. http://deb.debian.org/debian",

@@ -395,6 +395,29 @@ function checkBuildSwitches(config: StackConfig, wantedFeatures: ReadonlySet<str
       `add "nftables-lock" to br-criu:criuFeatures or set br-criu:criuNftables: false`,
     );
   }
+  if (config.buildHost !== undefined && config.buildMode === "host") {
+    problem(
+      "buildHost",
+      "a build host is a Docker engine, but buildMode is host (the steps would run on this machine)",
+      "set br-criu:buildMode: docker, or remove br-criu:buildHost",
+    );
+  }
+  const tcp = config.buildHost?.startsWith("tcp://") === true;
+  if (tcp && config.buildHostTls === undefined) {
+    // A Docker engine on plain TCP runs anything for anyone who reaches it.
+    problem(
+      "buildHost",
+      `${config.buildHost} is a tcp:// engine without TLS`,
+      "set br-criu:buildHostTls to the directory holding ca.pem, cert.pem and key.pem, or use an ssh:// build host",
+    );
+  }
+  if (config.buildHostTls !== undefined && !tcp) {
+    problem(
+      "buildHostTls",
+      "TLS files are only used for a tcp:// build host",
+      "remove br-criu:buildHostTls, or set br-criu:buildHost to tcp://host:port",
+    );
+  }
   if (config.verifyReproducible && config.buildMode === "host") {
     // Buildroot output is only bit-identical when built at the same O= path;
     // the container gives both builds the same path, the host cannot.

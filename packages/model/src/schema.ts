@@ -14,6 +14,7 @@ import { z } from "zod";
 import {
   ABSOLUTE_PATH,
   ARCHIVE_URL,
+  DOCKER_ENDPOINT,
   IMAGE_REFERENCE,
   DEVICE_TREE,
   GIT_REPOSITORY,
@@ -33,6 +34,9 @@ import { FEATURE_NAMES, portableFeatures } from "./kernel-options";
 import { CRIU_RELEASES, CRIU_VERSION, SHA256_PATTERN } from "./releases";
 
 export const PULUMI_NAMESPACE = "br-criu";
+
+/** Where a stack's stages run when br-criu:buildHost is unset: the local Docker engine or this machine. */
+export const LOCAL_BUILD_HOST = "local";
 
 const DEFAULT_BUILDROOT_VERSION = "2026.02.3";
 /** Buildroot's upstream repository. */
@@ -207,6 +211,16 @@ export const stackConfigSchema = z.strictObject({
     .default("docker")
     .describe(
       "docker: build in the br-criu build container; host: run the same steps on this machine (it needs Buildroot's host dependencies).",
+    ),
+  buildHost: grammarString(DOCKER_ENDPOINT)
+    .optional()
+    .describe(
+      "Docker engine every docker-mode build step runs on: ssh://[user@]host[:port] or tcp://host:port (with buildHostTls); the local engine when unset. Its caches and output volume stay on that host; the images come back to the local output directory.",
+    ),
+  buildHostTls: grammarString(ABSOLUTE_PATH)
+    .optional()
+    .describe(
+      "Directory with ca.pem, cert.pem and key.pem for a tcp:// build host (docker --tlsverify); needed with tcp://, refused otherwise.",
     ),
   buildBaseImage: grammarString(IMAGE_REFERENCE)
     .optional()
