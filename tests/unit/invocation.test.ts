@@ -9,6 +9,7 @@ import {
   containerName,
   doubleBuildCommands,
   parseCheckout,
+  remoteVolume,
   removeContainersCommand,
   stageCommands,
   stageScriptCommand,
@@ -97,7 +98,8 @@ test("each stage runs its table row's steps: make targets through stage.sh, br-c
     const commands = stageCommands(stage, c);
     assert.deepEqual(commands.cleanup, [removeContainersCommand(DOCKER, "qemu-arm", stage)]);
     assert.deepEqual(stageCommands(stage, context(HOST)).cleanup, [], "nothing to clean up on the host");
-    assert.equal(commands.create.length, STAGE_TABLE[stage].steps.length);
+    const fetches = STAGE_TABLE[stage].steps.filter((step) => step.run === "fetch").length;
+    assert.equal(commands.create.length, STAGE_TABLE[stage].steps.length - fetches, "a local build fetches nothing");
   }
 });
 
@@ -151,4 +153,73 @@ test("the double build builds again at the same O= and compares manifests withou
     "{ packages/build-env/stage.sh compare-manifests '/w/s p/output/images/manifest.sha256' '/w/out 2/images/manifest.sha256' || true; }",
   );
   assert.equal(check.delete.at(-1), "rmdir '/w/out 2' 2>/dev/null || true");
+});
+
+const REMOTE = { ...DOCKER, endpoint: { host: "tcp://10.77.0.2:2376", tlsDir: "/etc/br-criu/tls" } };
+const TO_REMOTE =
+  "docker -H tcp://10.77.0.2:2376 --tlsverify --tlscacert /etc/br-criu/tls/ca.pem --tlscert /etc/br-criu/tls/cert.pem --tlskey /etc/br-criu/tls/key.pem";
+
+test("a remote build host: every docker call names it, and the stack's directories are volumes there", () => {
+  const c = context(REMOTE);
+  const output = remoteVolume("output", PATHS.output);
+  const lines = [
+    ...STAGE_NAMES.flatMap((stage) => Object.values(stageCommands(stage, c)).flat()),
+    ...buildrootTreeSteps(REMOTE, PATHS, "s", { url: "/srv/mirror", tag: "t", commit: "c".repeat(40) }),
+  ];
+  const dockerCalls = lines.flatMap((line) => line.match(/(?:^|[|&] )docker [^|&]*/g) ?? []);
+  assert.ok(dockerCalls.length > 10, dockerCalls.join("\n"));
+  for (const call of dockerCalls) assert.ok(call.replace(/^[|&] /, "").startsWith(TO_REMOTE), call);
+  assert.ok(lines.every((line) => !line.includes(`-v '${PATHS.output}:`) && !line.includes(`-v ${PATHS.buildroot}:`)));
+  const make = stageCommands("kernel", c).create[0]!;
+  assert.match(
+    make,
+    new RegExp(
+      `-v ${remoteVolume("checkout", PATHS.buildroot)}:/br/buildroot -v ${remoteVolume("external", PATHS.external)}:/br/external:ro -v ${output}:/br/output `,
+    ),
+  );
+  assert.match(
+    make,
+    /^find -H \/w\/s\/br2-external -mindepth 1 -maxdepth 1 -printf '%P\\0' \| tar -c -C \/w\/s\/br2-external --null -T - \| docker .* run --rm -i --user "\$\(id -u\):\$\(id -g\)" --entrypoint bash /,
+    "make gets the stack's BR2_EXTERNAL tree first",
+  );
+});
+
+test("a remote build host: the products the checks and the boot test read come back; delete removes the volume", () => {
+  const c = context(REMOTE);
+  const fetched = (stage: (typeof STAGE_NAMES)[number]) =>
+    stageCommands(stage, c).create.filter((line) => line.includes(" fetch "));
+  const [config] = fetched("config");
+  assert.match(
+    config!,
+    /^mkdir -p '\/w\/s p\/output' && rm -rf '\/w\/s p\/output\/.config' && docker .* fetch .config \| tar -x -C '\/w\/s p\/output'$/,
+  );
+  const configSteps = stageCommands("config", c).create;
+  assert.ok(
+    configSteps.indexOf(config!) < configSteps.findIndex((line) => line.includes("check-buildroot-config")),
+    "fetched before the check",
+  );
+  assert.match(fetched("kernel")[0]!, /-name "Kconfig\*".* fetch build\/linux-6\.12\.91 \|/);
+  assert.match(fetched("image")[0]!, / fetch images \| tar -x /);
+  assert.deepEqual(fetched("toolchain"), []);
+  const removal = stageCommands("toolchain", c).delete;
+  assert.match(
+    removal[1]!,
+    new RegExp(`volume rm -f ${remoteVolume("output", PATHS.output)} ${remoteVolume("external", PATHS.external)}`),
+  );
+  assert.equal(removal[2], "rm -rf '/w/s p/output'");
+});
+
+test("a remote build host gets a local Buildroot mirror as a tar stream, not a mount", () => {
+  const [step, ...rest] = buildrootTreeSteps(REMOTE, PATHS, "s", {
+    url: "/srv/mirror",
+    tag: "2026.02.3",
+    commit: "c".repeat(40),
+  });
+  assert.deepEqual(rest, [], "no local checkout directory to make");
+  assert.match(
+    step!,
+    /^tar -c -C \/srv\/mirror \. 2>\/dev\/null \| docker -H .* run --rm --init -i --name br-criu-s-checkout-0 /,
+  );
+  assert.doesNotMatch(step!, /\/br\/upstream|\/srv\/mirror:/);
+  assert.match(step!, /buildroot-tree \/tmp\/br-criu-upstream "\$1" "\$2"' checkout 2026\.02\.3 c{40}$/);
 });

@@ -67,6 +67,20 @@ test("a toolchain change and a Buildroot bump rebuild from scratch", () => {
   assert.match(bump.stages.kernel.reasons[0]!, /buildroot\.version changed: 2026\.02\.3 -> 2026\.02\.4/);
 });
 
+test("moving a stack to another build host is a clean build; staying local changes nothing", () => {
+  const farm = { buildHost: "ssh://builder@build-1" };
+  assert.deepEqual(inputsOf().toolchain, inputsOf({ buildMode: "docker" }).toolchain, "no build.host when local");
+  const moved = planBuild(built(), inputsOf(farm));
+  assert.equal(moved.clean, true);
+  assert.match(moved.stages.kernel.reasons[0]!, /clean build: .*build\.host added \(ssh:\/\/builder@build-1\)/);
+  const other = planBuild(built(farm), inputsOf({ buildHost: "ssh://builder@build-2" }));
+  assert.match(
+    other.stages.toolchain.reasons[0]!,
+    /build\.host changed: ssh:\/\/builder@build-1 -> ssh:\/\/builder@build-2/,
+  );
+  assert.deepEqual(rerun(planBuild(built(farm), inputsOf(farm))), [], "the same host again: nothing re-runs");
+});
+
 test("br-criu:rebuild forces a clean build; the epoch counts clean builds", () => {
   const previous = { ...built(), epoch: 4 };
   const plan = planBuild(previous, inputsOf(), { forceClean: true });

@@ -3,7 +3,9 @@
  * host. Pure string building; every word goes through the one shell quoting
  * function of the generators.
  */
+import { createHash } from "node:crypto";
 import { shellCommandLine, shellQuote } from "@br-criu/generators";
+import { LOCAL_BUILD_HOST } from "@br-criu/model";
 
 /** Paths inside the build container (fixed: Buildroot is only reproducible with the same O=). */
 const CONTAINER_PATHS = {
@@ -23,12 +25,57 @@ const CONTAINER_PATHS = {
  */
 const AS_INVOKING_USER = '--user "$(id -u):$(id -g)"';
 
+/** A Docker engine on another machine (br-criu:buildHost). */
+export interface DockerEndpoint {
+  /** ssh://[user@]host[:port] or tcp://host:port, as `docker -H` takes it. */
+  readonly host: string;
+  /** A tcp:// engine's TLS directory: ca.pem, cert.pem, key.pem (br-criu:buildHostTls). */
+  readonly tlsDir?: string;
+}
+
 export interface DockerRunner {
   readonly mode: "docker";
   /** Image built from packages/build-env/Dockerfile. */
   readonly image: string;
   readonly downloadVolume: string;
   readonly ccacheVolume: string;
+  /** The build host; the local engine when absent. */
+  readonly endpoint?: DockerEndpoint;
+}
+
+/** `docker` with the options that point it at the build host (none for the local engine). */
+export function dockerCli(endpoint: DockerEndpoint | undefined): [string, ...string[]] {
+  if (endpoint === undefined) return ["docker"];
+  const tls =
+    endpoint.tlsDir === undefined
+      ? []
+      : [
+          "--tlsverify",
+          ...["--tlscacert", `${endpoint.tlsDir}/ca.pem`],
+          ...["--tlscert", `${endpoint.tlsDir}/cert.pem`],
+          ...["--tlskey", `${endpoint.tlsDir}/key.pem`],
+        ];
+  return ["docker", "-H", endpoint.host, ...tls];
+}
+
+/** Where a stack is built, for its stack output: the build host, or LOCAL_BUILD_HOST. */
+export function buildHostName(runner: Runner): string {
+  return runner.mode === "docker" && runner.endpoint ? runner.endpoint.host : LOCAL_BUILD_HOST;
+}
+
+/** A runner whose engine is on another machine: the container cannot see this machine's files. */
+function remote(runner: Runner): runner is DockerRunner & { readonly endpoint: DockerEndpoint } {
+  return runner.mode === "docker" && runner.endpoint !== undefined;
+}
+
+/**
+ * The volume on a build host that stands for one of the stack's local
+ * directories (checkout, BR2_EXTERNAL tree, output): named after the path,
+ * so that the double build's second output and every stack get their own,
+ * and stacks of one Buildroot commit share the checkout.
+ */
+export function remoteVolume(role: "checkout" | "external" | "output", hostPath: string): string {
+  return `br-criu-${role}-${createHash("sha256").update(hostPath).digest("hex").slice(0, 16)}`;
 }
 
 export interface HostRunner {
@@ -72,30 +119,118 @@ export interface StageScriptCall {
   readonly args: readonly string[];
   /** Extra `-v` mounts in the container. */
   readonly mounts?: readonly string[];
+  /** `--entrypoint PROGRAM` instead of stage.sh (the args are then the program's). */
+  readonly entrypoint?: readonly ["--entrypoint", string];
+  /** The container reads its standard input (docker run -i): a tar stream sent to a remote host. */
+  readonly stdin?: boolean;
+}
+
+/** What every container runs as when the image's entry point is replaced: a constant script with its arguments. */
+const SHELL_ENTRYPOINT = ["--entrypoint", "bash"] as const;
+
+/**
+ * Copies the stack's BR2_EXTERNAL tree into its volume on the build host
+ * (replacing what an earlier stage sent): tar on this machine, tar in a
+ * container there.
+ */
+function sendExternalTree(runner: DockerRunner, paths: StagePaths): string {
+  const run = shellCommandLine([...dockerCli(runner.endpoint), "run", "--rm", "-i"]);
+  const receive = shellCommandLine([
+    ...SHELL_ENTRYPOINT,
+    "-v",
+    `${remoteVolume("external", paths.external)}:${CONTAINER_PATHS.external}`,
+    runner.image,
+    "-c",
+    `find ${CONTAINER_PATHS.external} -mindepth 1 -delete && tar -x -C ${CONTAINER_PATHS.external}`,
+  ]);
+  // The tree's entries, not ".": the volume's own directory belongs to root, and tar would try to change it.
+  const entries = shellCommandLine([
+    "find",
+    "-H",
+    paths.external,
+    "-mindepth",
+    "1",
+    "-maxdepth",
+    "1",
+    "-printf",
+    "%P\\0",
+  ]);
+  const send = shellCommandLine(["tar", "-c", "-C", paths.external, "--null", "-T", "-"]);
+  return `${entries} | ${send} | ${run} ${AS_INVOKING_USER} ${receive}`;
+}
+
+/**
+ * Copies paths below the output directory on the build host back to the
+ * stack's local output directory (products br-criu's checks, the boot test
+ * and refresh read). With `kconfigOnly`, of each path only what the kernel
+ * check reads: its .config, Makefile and Kconfig files.
+ */
+export function fetchFromHostCommand(
+  runner: DockerRunner,
+  paths: StagePaths,
+  relative: readonly string[],
+  kconfigOnly = false,
+): string {
+  const select = kconfigOnly
+    ? `find "$@" \\( -name "Kconfig*" -o -path "$1/.config" -o -path "$1/Makefile" \\) -print0 | tar -c --null -T -`
+    : 'tar -c "$@"';
+  const send = shellCommandLine([
+    ...dockerCli(runner.endpoint),
+    "run",
+    "--rm",
+    ...SHELL_ENTRYPOINT,
+    "-v",
+    `${remoteVolume("output", paths.output)}:${CONTAINER_PATHS.output}:ro`,
+    runner.image,
+    "-c",
+    `cd ${CONTAINER_PATHS.output} && ${select}`,
+    "fetch",
+    ...relative,
+  ]);
+  const clear = shellCommandLine(["rm", "-rf", ...relative.map((path) => `${paths.output}/${path}`)]);
+  const receive = shellCommandLine(["tar", "-x", "-C", paths.output]);
+  return `${shellCommandLine(["mkdir", "-p", paths.output])} && ${clear} && ${send} | ${receive}`;
+}
+
+/** Removes the output volume of a remote build host (the local output directory holds only copies). */
+export function removeOutputVolumeCommand(runner: DockerRunner, paths: StagePaths): string {
+  const volumes = [remoteVolume("output", paths.output), remoteVolume("external", paths.external)];
+  return `${shellCommandLine([...dockerCli(runner.endpoint), "volume", "rm", "-f", ...volumes])} >/dev/null`;
+}
+
+/** True when the stages run on another machine's engine. */
+export function runsRemotely(runner: Runner): boolean {
+  return remote(runner);
 }
 
 /** The command line running `stage.sh <args...>` for a stack. */
 export function stageScriptCommand(call: StageScriptCall): string {
   const { runner, paths } = call;
   if (runner.mode === "docker") {
+    // A remote engine mounts the stack's volumes there; the local one, this machine's directories.
+    const source = (role: "checkout" | "external" | "output", path: string) =>
+      remote(runner) ? remoteVolume(role, path) : path;
     const mounts = [
       ["-v", `${runner.downloadVolume}:${CONTAINER_PATHS.downloads}`],
       ["-v", `${runner.ccacheVolume}:${CONTAINER_PATHS.ccache}`],
-      ["-v", `${paths.buildroot}:${CONTAINER_PATHS.buildroot}`],
-      ["-v", `${paths.external}:${CONTAINER_PATHS.external}:ro`],
-      ["-v", `${paths.output}:${CONTAINER_PATHS.output}`],
+      ["-v", `${source("checkout", paths.buildroot)}:${CONTAINER_PATHS.buildroot}`],
+      ["-v", `${source("external", paths.external)}:${CONTAINER_PATHS.external}:ro`],
+      ["-v", `${source("output", paths.output)}:${CONTAINER_PATHS.output}`],
       ...(call.mounts ?? []).map((mount) => ["-v", mount]),
     ].flat();
     // --init: a signal to `docker run` reaches stage.sh and make through the container's init, so an interrupted stage stops.
     const run = shellCommandLine([
-      "docker",
+      ...dockerCli(runner.endpoint),
       "run",
       "--rm",
       "--init",
+      ...(call.stdin ? ["-i"] : []),
       "--name",
       containerName(call.stack, call.stage, call.step),
     ]);
-    return `${run} ${AS_INVOKING_USER} ${shellCommandLine([...mounts, runner.image, ...call.args])}`;
+    const line = `${run} ${AS_INVOKING_USER} ${shellCommandLine([...mounts, ...(call.entrypoint ?? []), runner.image, ...call.args])}`;
+    // make reads the BR2_EXTERNAL tree: a remote host gets this stack's copy first.
+    return remote(runner) && call.args[0] === "make" ? `${sendExternalTree(runner, paths)} && ${line}` : line;
   }
   const env = [
     `BR_CRIU_BUILDROOT=${paths.buildroot}`,
@@ -134,6 +269,7 @@ export function buildrootTreeSteps(
   source: BuildrootSource,
 ): string[] {
   const local = localRepositoryPath(source.url);
+  if (remote(runner)) return [remoteCheckoutStep(runner, paths, stack, source, local)];
   const mounted = runner.mode === "docker" && local !== undefined;
   const url = mounted ? CONTAINER_PATHS.upstream : source.url;
   return [
@@ -151,11 +287,47 @@ export function buildrootTreeSteps(
 }
 
 /**
+ * The checkout on a remote build host, in its checkout volume. A local
+ * mirror is on this machine only: it is sent as a tar stream, unpacked in
+ * the container, and cloned from there (the stream is cut short, and its
+ * error hidden, when the checkout is already there).
+ */
+function remoteCheckoutStep(
+  runner: DockerRunner & { readonly endpoint: DockerEndpoint },
+  paths: StagePaths,
+  stack: string,
+  source: BuildrootSource,
+  local: string | undefined,
+): string {
+  const tree = ["buildroot-tree", source.url, source.tag, source.commit];
+  if (local === undefined) return stageScriptCommand({ runner, paths, stack, stage: "checkout", step: 0, args: tree });
+  const mirror = "/tmp/br-criu-upstream";
+  const clone = stageScriptCommand({
+    runner,
+    paths,
+    stack,
+    stage: "checkout",
+    step: 0,
+    stdin: true,
+    entrypoint: SHELL_ENTRYPOINT,
+    args: [
+      "-c",
+      `[ -d ${CONTAINER_PATHS.buildroot}/.git ] || { mkdir -p ${mirror} && tar -x -C ${mirror}; } && exec br-criu-stage buildroot-tree ${mirror} "$1" "$2"`,
+      "checkout",
+      source.tag,
+      source.commit,
+    ],
+  });
+  return `${shellCommandLine(["tar", "-c", "-C", local, "."])} 2>/dev/null | ${clone}`;
+}
+
+/**
  * Removes containers a stage left behind (an interrupted run): every step's
  * container of that stage. Nothing to do on the host.
  */
 export function removeContainersCommand(runner: Runner, stack: string, stage: string): string {
   if (runner.mode === "host") return "true";
   const filter = shellQuote(`name=^/?${containerPrefix(stack, stage)}-[0-9]+$`);
-  return `docker ps -aq --filter ${filter} | xargs -r docker rm -f >/dev/null 2>&1 || true`;
+  const docker = shellCommandLine(dockerCli(runner.endpoint));
+  return `${docker} ps -aq --filter ${filter} | xargs -r ${docker} rm -f >/dev/null 2>&1 || true`;
 }

@@ -10,10 +10,23 @@ import { compareSymbols } from "@br-criu/kconfig";
 import type { ResolvedBoard } from "@br-criu/model";
 import { REPO_LAYOUT, defconfigName, stageLog, type StackLayout } from "@br-criu/generators";
 import { hostToolsCheck } from "./host-tools";
-import { buildrootTreeSteps, type Runner, type StagePaths } from "./invocation";
+import {
+  buildHostName,
+  buildrootTreeSteps,
+  runsRemotely,
+  type DockerEndpoint,
+  type Runner,
+  type StagePaths,
+} from "./invocation";
 import type { BuildPlan, StagePlan } from "./plan";
-import { bootTestCommand, doubleBuildCommands, stageCommands, type StageCommands } from "./stage-steps";
-import { STAGE_NAMES, STAGE_TABLE, type StageName, type StageProduct } from "./stage-table";
+import {
+  bootTestCommand,
+  doubleBuildCommands,
+  stageCommands,
+  type StageCommands,
+  type StageContext,
+} from "./stage-steps";
+import { STAGE_NAMES, STAGE_TABLE, localProducts, type StageName, type StageProduct } from "./stage-table";
 import { sha256, type InputMap, type StageInputs } from "./stages";
 
 /** Where the build runs and what it is called; absolute paths. */
@@ -33,6 +46,8 @@ export interface BuildImageSpec {
   readonly dockerfile: string;
   /** Build arguments from the stack (BASE, the Debian archives); empty ones are left out. */
   readonly buildArgs: Readonly<Record<string, string>>;
+  /** The build host it is built on; the local engine when absent. */
+  readonly endpoint?: DockerEndpoint;
 }
 
 /** A cache every stack shares: a Docker volume, or a directory in host mode. */
@@ -42,6 +57,8 @@ export interface CacheSpec {
   readonly name: string;
   /** The stack key that names it, for messages. */
   readonly stackKey: string;
+  /** The build host a cache volume lives on; the local engine when absent. */
+  readonly endpoint?: DockerEndpoint;
 }
 
 export interface CheckoutSpec {
@@ -71,6 +88,8 @@ export interface StageResourceSpec {
   readonly log: string;
   /** The planner's verdict, logged so that previews say why it re-runs. */
   readonly plan: StagePlan;
+  /** The remote build host it runs on (watched while it runs); absent for a local build. */
+  readonly buildHost?: DockerEndpoint;
 }
 
 /** Docker mode: the build image and two cache volumes. */
@@ -89,6 +108,8 @@ export interface HostEnvironment {
 
 export interface BoardResources {
   readonly runner: Runner;
+  /** Where the stages run: the build host's address, or "local". */
+  readonly buildHost: string;
   readonly environment: DockerEnvironment | HostEnvironment;
   readonly checkout: CheckoutSpec;
   /** In table order. */
@@ -96,7 +117,7 @@ export interface BoardResources {
   readonly bootTest?: { readonly command: string };
   /** Where the image stage leaves the images. */
   readonly imagesDir: string;
-  readonly doubleBuild?: { readonly commands: StageCommands };
+  readonly doubleBuild?: { readonly commands: StageCommands; readonly buildHost?: DockerEndpoint };
   /** The working directory of every command. */
   readonly dir: string;
   readonly stack: string;
@@ -129,21 +150,32 @@ export function buildImageArgs(board: ResolvedBoard): Record<string, string> {
 function environment(board: ResolvedBoard, layout: BuildLayout): Pick<BoardResources, "runner" | "environment"> {
   const { config } = board;
   if (config.buildMode === "docker") {
+    const endpoint: { endpoint?: DockerEndpoint } =
+      config.buildHost === undefined
+        ? {}
+        : {
+            endpoint: {
+              host: config.buildHost,
+              ...(config.buildHostTls === undefined ? {} : { tlsDir: config.buildHostTls }),
+            },
+          };
     const runner: Runner = {
       mode: "docker",
       image: layout.buildImageTag,
       downloadVolume: config.downloadCache,
       ccacheVolume: config.ccacheCache,
+      ...endpoint,
     };
     const buildImage = {
       tag: layout.buildImageTag,
       context: `${layout.repoRoot}/${REPO_LAYOUT.buildEnv}`,
       dockerfile: `${layout.repoRoot}/${REPO_LAYOUT.dockerfile}`,
       buildArgs: buildImageArgs(board),
+      ...endpoint,
     };
     const caches: CacheSpec[] = [
-      { role: "downloads", name: config.downloadCache, stackKey: "downloadCache" },
-      { role: "ccache", name: config.ccacheCache, stackKey: "ccacheCache" },
+      { role: "downloads", name: config.downloadCache, stackKey: "downloadCache", ...endpoint },
+      { role: "ccache", name: config.ccacheCache, stackKey: "ccacheCache", ...endpoint },
     ];
     return { runner, environment: { mode: "docker", buildImage, caches } };
   }
@@ -168,6 +200,39 @@ function withEpoch(options: InputMap, epoch: number): InputMap {
   );
 }
 
+/** The build host stages are watched on, as a spec field: present for a remote build only. */
+function watchedHost(runner: Runner): { buildHost?: DockerEndpoint } {
+  return runner.mode === "docker" && runner.endpoint ? { buildHost: runner.endpoint } : {};
+}
+
+/** One resource spec per row of the stage table. */
+function stageSpecs(
+  board: ResolvedBoard,
+  inputs: StageInputs,
+  plan: BuildPlan,
+  context: StageContext,
+): StageResourceSpec[] {
+  const products = { kernelVersion: board.kernel.version, kernelBuildImage: board.arch.kernelBuildImage };
+  const output = context.paths.output;
+  return STAGE_NAMES.map((stage): StageResourceSpec => {
+    const spec = STAGE_TABLE[stage];
+    return {
+      stage,
+      type: spec.type,
+      // The clean-build epoch joins the first stage's inputs: a new epoch re-runs everything.
+      options: stage === "toolchain" ? withEpoch(inputs[stage], plan.epoch) : inputs[stage],
+      upstream: spec.upstream,
+      after: spec.after,
+      commands: stageCommands(stage, context),
+      products: localProducts(spec, products, runsRemotely(context.runner)),
+      outputDir: output,
+      log: `${output}/${stageLog(stage)}`,
+      plan: plan.stages[stage],
+      ...watchedHost(context.runner),
+    };
+  });
+}
+
 export function boardResources(
   board: ResolvedBoard,
   inputs: StageInputs,
@@ -190,26 +255,12 @@ export function boardResources(
     record: { current: layout.stack.buildRecord, next: layout.stack.nextBuildRecord },
   };
   const source = { url: config.buildrootRepository, tag: config.buildrootVersion, commit: config.buildrootCommit };
-  const products = { kernelVersion: board.kernel.version, kernelBuildImage: board.arch.kernelBuildImage };
-  const stages = STAGE_NAMES.map((stage): StageResourceSpec => {
-    const spec = STAGE_TABLE[stage];
-    return {
-      stage,
-      type: spec.type,
-      // The clean-build epoch joins the first stage's inputs: a new epoch re-runs everything.
-      options: stage === "toolchain" ? withEpoch(inputs[stage], plan.epoch) : inputs[stage],
-      upstream: spec.upstream,
-      after: spec.after,
-      commands: stageCommands(stage, context),
-      products: spec.products(products),
-      outputDir: paths.output,
-      log: `${paths.output}/${stageLog(stage)}`,
-      plan: plan.stages[stage],
-    };
-  });
+  const remoteHost = watchedHost(env.runner);
+  const stages = stageSpecs(board, inputs, plan, context);
   const imagesDir = `${paths.output}/images`;
   return {
     ...env,
+    buildHost: buildHostName(env.runner),
     checkout: {
       ...source,
       path: paths.buildroot,
@@ -220,7 +271,7 @@ export function boardResources(
       ? { bootTest: { command: bootTestCommand(context.stack, imagesDir, BOOT_TEST_TIMEOUT_SECONDS) } }
       : {}),
     ...(config.verifyReproducible
-      ? { doubleBuild: { commands: doubleBuildCommands(context, layout.stack.secondOutput) } }
+      ? { doubleBuild: { commands: doubleBuildCommands(context, layout.stack.secondOutput), ...remoteHost } }
       : {}),
     imagesDir,
     dir: layout.repoRoot,

@@ -6,7 +6,15 @@
  * quoting function.
  */
 import { REPO_LAYOUT, shellCommandLine, stageLog } from "@br-criu/generators";
-import { removeContainersCommand, stageScriptCommand, type Runner, type StagePaths } from "./invocation";
+import {
+  fetchFromHostCommand,
+  removeContainersCommand,
+  removeOutputVolumeCommand,
+  runsRemotely,
+  stageScriptCommand,
+  type Runner,
+  type StagePaths,
+} from "./invocation";
 import { DEFCONFIG_TARGET, STAGE_NAMES, STAGE_TABLE, isBuildStep, type StageName, type StageStep } from "./stage-table";
 
 /** Where and for which board a stage runs. */
@@ -35,6 +43,11 @@ function brCriuCommand(...words: string[]): string {
   return shellCommandLine(["npx", "--no-install", "tsx", REPO_LAYOUT.cliEntry, ...words]);
 }
 
+/** The steps of a stage that run for this runner: a local build has nothing to fetch. */
+function stepsFor(steps: readonly StageStep[], runner: Runner): StageStep[] {
+  return steps.filter((step) => step.run !== "fetch" || runsRemotely(runner));
+}
+
 /** One step of a stage as a command line; `index` numbers the stage's containers. */
 function stepCommand(stage: string, step: StageStep, index: number, c: StageContext): string {
   const script = (...args: string[]) =>
@@ -57,20 +70,35 @@ function stepCommand(stage: string, step: StageStep, index: number, c: StageCont
       return brCriuCommand("check-kernel", c.stack, "--tree", `${c.paths.output}/build/linux-${c.kernelVersion}`);
     case "build-record":
       return shellCommandLine(["mv", "-f", c.record.next, c.record.current]);
+    case "fetch": {
+      if (c.runner.mode !== "docker") throw new Error(`stage ${stage}: a fetch step runs only for a build host`);
+      return fetchFromHostCommand(c.runner, c.paths, step.paths(c), step.kconfig === true);
+    }
   }
+}
+
+/** What a stage's delete runs when it owns the output directory: emptied and removed, here and on a build host. */
+function outputDeleteCommands(stage: string, c: StageContext): string[] {
+  const clean = stageScriptCommand({
+    runner: c.runner,
+    paths: c.paths,
+    stack: c.stack,
+    stage,
+    step: 0,
+    args: ["clean"],
+  });
+  if (c.runner.mode === "docker" && runsRemotely(c.runner))
+    // The local directory holds only copies of what the build host made.
+    return [clean, removeOutputVolumeCommand(c.runner, c.paths), shellCommandLine(["rm", "-rf", c.paths.output])];
+  return [clean, `${shellCommandLine(["rmdir", c.paths.output])} 2>/dev/null || true`];
 }
 
 export function stageCommands(stage: StageName, c: StageContext): StageCommands {
   const spec = STAGE_TABLE[stage];
   return {
-    create: spec.steps.map((step, index) => stepCommand(stage, step, index, c)),
+    create: stepsFor(spec.steps, c.runner).map((step, index) => stepCommand(stage, step, index, c)),
     cleanup: c.runner.mode === "docker" ? [removeContainersCommand(c.runner, c.stack, stage)] : [],
-    delete: spec.ownsOutput
-      ? [
-          stageScriptCommand({ runner: c.runner, paths: c.paths, stack: c.stack, stage, step: 0, args: ["clean"] }),
-          `${shellCommandLine(["rmdir", c.paths.output])} 2>/dev/null || true`,
-        ]
-      : [],
+    delete: spec.ownsOutput ? outputDeleteCommands(stage, c) : [],
   };
 }
 
@@ -80,7 +108,7 @@ export function stageCommands(stage: StageName, c: StageContext): StageCommands 
  * prefix `name`: a whole build in one go.
  */
 export function fullBuildCommands(c: StageContext, name: string): string[] {
-  const builds = STAGE_NAMES.flatMap((stage) => STAGE_TABLE[stage].steps.filter(isBuildStep));
+  const builds = STAGE_NAMES.flatMap((stage) => stepsFor(STAGE_TABLE[stage].steps, c.runner).filter(isBuildStep));
   return builds.map((step, index) => stepCommand(name, step, index, c));
 }
 
@@ -99,8 +127,6 @@ export function doubleBuildCommands(c: StageContext, secondOutput: string): Stag
     manifest(c.paths.output),
     manifest(secondOutput),
   ]);
-  const script = (args: string[]) =>
-    stageScriptCommand({ runner: c.runner, paths: second.paths, stack: c.stack, stage: "verify", step: 0, args });
   return {
     create: [
       shellCommandLine(["mkdir", "-p", secondOutput]),
@@ -108,7 +134,7 @@ export function doubleBuildCommands(c: StageContext, secondOutput: string): Stag
       `{ ${compare} || true; }`,
     ],
     cleanup: c.runner.mode === "docker" ? [removeContainersCommand(c.runner, c.stack, "verify")] : [],
-    delete: [script(["clean"]), `${shellCommandLine(["rmdir", secondOutput])} 2>/dev/null || true`],
+    delete: outputDeleteCommands("verify", second),
   };
 }
 

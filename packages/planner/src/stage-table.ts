@@ -27,7 +27,18 @@ export type StageStep =
   /** sha256 of every file in images/, written to images/manifest.sha256 and printed. */
   | { readonly run: "image-manifest" }
   /** The build record the next plan compares against (only after everything before it succeeded). */
-  | { readonly run: "build-record" };
+  | { readonly run: "build-record" }
+  /**
+   * A remote build host only: copies what later steps, the boot test and
+   * refresh read from the output volume there to the stack's local output
+   * directory (the paths, or with `kconfig` only the kernel tree's .config,
+   * Makefile and Kconfig files). Dropped for local builds.
+   */
+  | {
+      readonly run: "fetch";
+      readonly paths: (context: Pick<ProductContext, "kernelVersion">) => readonly string[];
+      readonly kconfig?: true;
+    };
 
 /** What a stage's inputs are made of, besides defconfig sections. */
 export type StageInputSource =
@@ -100,7 +111,7 @@ export const STAGE_TABLE: Readonly<Record<StageName, StageSpec>> = {
     inputSources: [],
     upstream: ["toolchain"],
     after: [],
-    steps: [make(DEFCONFIG_TARGET), { run: "check-buildroot-config" }],
+    steps: [make(DEFCONFIG_TARGET), { run: "fetch", paths: () => [".config"] }, { run: "check-buildroot-config" }],
     products: () => [{ kind: "file", path: ".config" }],
     ownsOutput: false,
   },
@@ -111,7 +122,12 @@ export const STAGE_TABLE: Readonly<Record<StageName, StageSpec>> = {
     inputSources: ["kernel-options"],
     upstream: ["toolchain"],
     after: ["config"],
-    steps: [make("linux-reconfigure"), { run: "check-kernel" }, make("linux-rebuild")],
+    steps: [
+      make("linux-reconfigure"),
+      { run: "fetch", paths: ({ kernelVersion }) => [`build/linux-${kernelVersion}`], kconfig: true },
+      { run: "check-kernel" },
+      make("linux-rebuild"),
+    ],
     products: ({ kernelVersion, kernelBuildImage }) => [
       { kind: "file", path: `build/linux-${kernelVersion}/.config` },
       { kind: "file", path: `build/linux-${kernelVersion}/${kernelBuildImage}` },
@@ -137,7 +153,7 @@ export const STAGE_TABLE: Readonly<Record<StageName, StageSpec>> = {
     inputSources: ["start-qemu"],
     upstream: ["kernel", "rootfs"],
     after: ["config"],
-    steps: [make(), { run: "image-manifest" }, { run: "build-record" }],
+    steps: [make(), { run: "image-manifest" }, { run: "fetch", paths: () => ["images"] }, { run: "build-record" }],
     products: () => [{ kind: "files", path: "images" }],
     ownsOutput: false,
   },
@@ -160,5 +176,23 @@ export function downstreamOf(stage: StageName): StageName[] {
 
 /** Steps that run in the Buildroot environment (the container or stage.sh on the host), not br-criu's own. */
 export function isBuildStep(step: StageStep): boolean {
-  return step.run === "clean-output" || step.run === "make" || step.run === "image-manifest";
+  return step.run === "clean-output" || step.run === "make" || step.run === "image-manifest" || step.run === "fetch";
+}
+
+/**
+ * What of a stage's products the stack's local output directory holds:
+ * all of them for a local build; for a remote one, those its fetch steps
+ * copy back (refresh can only check what is here).
+ */
+export function localProducts(spec: StageSpec, context: ProductContext, remote: boolean): readonly StageProduct[] {
+  const products = spec.products(context);
+  if (!remote) return products;
+  const fetched = spec.steps.flatMap((step) =>
+    step.run === "fetch" ? step.paths(context).map((path) => ({ path, kconfig: step.kconfig === true })) : [],
+  );
+  return products.filter((product) =>
+    fetched.some(({ path, kconfig }) =>
+      kconfig ? product.path === `${path}/.config` : product.path === path || product.path.startsWith(`${path}/`),
+    ),
+  );
 }

@@ -66,6 +66,8 @@ function sourceEntries(
         ["buildroot.commit", board.config.buildrootCommit],
         // Buildroot's output is tied to its O= path: the container's and the host's differ.
         ["build.mode", board.config.buildMode],
+        // Another build host is a clean build: its output volume starts empty.
+        ...(board.config.buildHost === undefined ? [] : [["build.host", board.config.buildHost] as const]),
       ];
     case "kernel-options":
       return kernelOptions(board, stackFile, files);
