@@ -71,7 +71,7 @@ export class BoardBuild extends pulumi.ComponentResource {
     if (resources.doubleBuild) {
       const double = backend.doubleBuild(
         `${name}-double-build`,
-        { stack: resources.stack, commands: resources.doubleBuild.commands, dir: resources.dir },
+        { stack: resources.stack, dir: resources.dir, ...resources.doubleBuild },
         image.resource,
         { parent: this, dependsOn: [image.resource] },
       );

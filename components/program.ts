@@ -48,6 +48,8 @@ export interface StackOutputs {
   readonly kernelVersion: string;
   readonly criuFeatures: Record<string, string>;
   readonly inputsHash: string;
+  /** Where the stages ran: br-criu:buildHost, or "local" (this machine's engine or the host itself). */
+  readonly buildHost: string;
   readonly imageFiles: pulumi.Output<Record<string, string>>;
   readonly imageManifest: pulumi.Output<Record<string, string>>;
   /** With br-criu:bootTest. */
@@ -117,6 +119,7 @@ export function defineStack(stack: string = pulumi.getStack()): StackOutputs {
     kernelVersion: board.kernel.version,
     criuFeatures: featureMatrixOutput(board.features),
     inputsHash: inputsHash(inputs),
+    buildHost: resources.buildHost,
     imageFiles: build.imageFiles,
     imageManifest: build.imageManifest,
     ...(build.bootTest ? { bootTest: build.bootTest } : {}),

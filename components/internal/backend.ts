@@ -9,6 +9,7 @@ import type {
   BuildImageSpec,
   CacheSpec,
   CheckoutSpec,
+  DockerEndpoint,
   StageCommands,
   StageName,
   StageResourceSpec,
@@ -47,7 +48,7 @@ export interface BuildBackend {
   ): RunUnit;
   doubleBuild(
     name: string,
-    build: { stack: string; commands: StageCommands; dir: string },
+    build: { stack: string; commands: StageCommands; dir: string; buildHost?: DockerEndpoint },
     image: pulumi.CustomResource,
     at: Placement,
   ): RunUnit;

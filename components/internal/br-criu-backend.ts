@@ -17,7 +17,12 @@ export const brCriuBackend: BuildBackend = {
   buildImage: (name, spec, at) => new BuildImage(name, { ...spec }, options(at)),
 
   cache: (name, spec, kind, retain, at) =>
-    new Cache(name, kind, { name: spec.name, stackKey: spec.stackKey }, options(at, { retainOnDelete: retain })),
+    new Cache(
+      name,
+      kind,
+      { name: spec.name, stackKey: spec.stackKey, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) },
+      options(at, { retainOnDelete: retain }),
+    ),
 
   hostTools: (name, script, dir, at) => new HostTools(name, { script, dir }, options(at)),
 
@@ -40,7 +45,7 @@ export const brCriuBackend: BuildBackend = {
         stage: spec.stage,
         options: spec.options,
         upstream,
-        run: { dir: context.dir, commands: spec.commands },
+        run: { dir: context.dir, commands: spec.commands, ...(spec.buildHost ? { buildHost: spec.buildHost } : {}) },
         outputDir: spec.outputDir,
         products: spec.products,
         log: spec.log,
@@ -67,7 +72,11 @@ export const brCriuBackend: BuildBackend = {
   doubleBuild(name, build, image, at) {
     const resource = new DoubleBuild(
       name,
-      { stack: build.stack, image: image.id, run: { dir: build.dir, commands: build.commands } },
+      {
+        stack: build.stack,
+        image: image.id,
+        run: { dir: build.dir, commands: build.commands, ...(build.buildHost ? { buildHost: build.buildHost } : {}) },
+      },
       options(at),
     );
     return { resource, stdout: resource.stdout };

@@ -10,7 +10,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { shellCommandLine } from "@br-criu/generators";
-import type { StageCommands } from "@br-criu/planner";
+import type { DockerEndpoint, StageCommands } from "@br-criu/planner";
 import type { BuildBackend, Placement, RunUnit } from "./backend";
 
 /** How the create lines are joined into one command: the first failure stops it, as br-criu's provider does. */
@@ -49,6 +49,21 @@ function run(
 
 const once = (create: string): StageCommands => ({ create: [create], cleanup: [], delete: [] });
 
+/** The docker provider of a build host, one per engine address (the local engine needs none). */
+const engineProviders = new Map<string, docker.Provider>();
+
+function engineOf(endpoint: DockerEndpoint | undefined, at: Placement): { provider?: docker.Provider } {
+  if (endpoint === undefined) return {};
+  let provider = engineProviders.get(endpoint.host);
+  if (provider === undefined) {
+    const name = `build-host-${endpoint.host.replace(/[^A-Za-z0-9-]/g, "-")}`;
+    const tls = endpoint.tlsDir === undefined ? {} : { certPath: endpoint.tlsDir };
+    provider = new docker.Provider(name, { host: endpoint.host, ...tls }, { parent: at.parent });
+    engineProviders.set(endpoint.host, provider);
+  }
+  return { provider };
+}
+
 export const pulumiBackend: BuildBackend = {
   buildImage: (name, spec, at) =>
     new docker.Image(
@@ -58,11 +73,16 @@ export const pulumiBackend: BuildBackend = {
         build: { context: spec.context, dockerfile: spec.dockerfile, args: { ...spec.buildArgs } },
         skipPush: true,
       },
-      options(at),
+      options(at, engineOf(spec.endpoint, at)),
     ),
 
   cache(name, spec, kind, retain, at) {
-    if (kind === "volume") return new docker.Volume(name, { name: spec.name }, options(at, { retainOnDelete: retain }));
+    if (kind === "volume")
+      return new docker.Volume(
+        name,
+        { name: spec.name },
+        options(at, { retainOnDelete: retain, ...engineOf(spec.endpoint, at) }),
+      );
     return new command.local.Command(
       name,
       {

@@ -172,6 +172,34 @@ test("host mode: no Docker resources, a host tools check and cache directories, 
   assert.equal(byName(resources, "qemu-aarch64-toolchain").inputs["options"]["build.mode"], "host");
 });
 
+test("br-criu:buildHost: every docker call names it, its stages are watched, and the outputs say where", async () => {
+  const { resources, outputs } = await runProgram(
+    "qemu-x86_64",
+    pulumiConfig("qemu-x86_64", { buildHost: BUILD_HOST, workDir: freshWorkDir() }),
+  );
+  assert.equal(outputs["buildHost"], BUILD_HOST);
+  for (const kind of [RESOURCE_TYPES.buildImage, RESOURCE_TYPES.cacheVolume])
+    for (const r of resources.filter((resource) => resource.type === kind))
+      assert.deepEqual(r.inputs["endpoint"], { host: BUILD_HOST }, `${r.name} is made on the build host`);
+  for (const stage of STAGE_NAMES) {
+    const { run } = byName(resources, `qemu-x86_64-${stage}`).inputs;
+    assert.deepEqual(run["buildHost"], { host: BUILD_HOST }, `${stage} is watched`);
+    for (const line of [...run["commands"]["create"], ...run["commands"]["cleanup"]] as string[])
+      for (const call of line.match(/(?:^|[|&] )docker \S+ \S+/g) ?? [])
+        assert.match(call, new RegExp(`docker -H ${BUILD_HOST.replace(/[.]/g, "\\.")}$`), `${stage}: ${line}`);
+  }
+  assert.equal(byName(resources, "qemu-x86_64-toolchain").inputs["options"]["build.host"], BUILD_HOST);
+  const kernel = byName(resources, "qemu-x86_64-kernel").inputs["products"];
+  assert.deepEqual(
+    kernel.map((p: { path: string }) => p.path),
+    ["build/linux-6.12.91/.config"],
+    "refresh checks the local copies",
+  );
+  const local = await runProgram("qemu-x86_64", pulumiConfig("qemu-x86_64", { workDir: freshWorkDir() }));
+  assert.equal(local.outputs["buildHost"], "local");
+  assert.equal(byName(local.resources, "qemu-x86_64-toolchain").inputs["options"]["build.host"], undefined);
+});
+
 test("verifyReproducible adds the double build and exports its verdict", async () => {
   const { resources, outputs } = await runProgram(
     "qemu-x86_64",
@@ -302,12 +330,27 @@ async function bothBackends(stack: string, config: Record<string, unknown>) {
   return { own, pulumi };
 }
 
-for (const buildMode of ["docker", "host"]) {
-  test(`br-criu:providers: pulumi runs the same command lines with the same triggers (${buildMode} mode)`, async () => {
+const BUILD_HOST = "ssh://builder@build-1.example.com";
+
+for (const [buildMode, where] of [
+  ["docker", "local"],
+  ["host", "local"],
+  ["docker", BUILD_HOST],
+] as const) {
+  test(`br-criu:providers: pulumi runs the same command lines with the same triggers (${buildMode} mode, ${where})`, async () => {
     const { own, pulumi } = await bothBackends("qemu-x86_64", {
       buildMode,
       verifyReproducible: buildMode === "docker",
+      ...(where === "local" ? {} : { buildHost: where }),
     });
+    if (where !== "local") {
+      const engines = pulumi.filter((r) => r.type === "pulumi:providers:docker");
+      assert.deepEqual(
+        engines.map((r) => r.inputs["host"]),
+        [where],
+        "one docker provider for the build host",
+      );
+    }
     const commands = pulumi.filter((r) => r.type === "command:local:Command");
     assert.ok(commands.length >= 8);
     assert.deepEqual(

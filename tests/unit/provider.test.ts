@@ -125,9 +125,31 @@ test("check refuses hostile values, naming the stack key they came from", () => 
         buildArgs: { BASE: value },
       });
       assert.ok(base.some((f) => f.property === "buildArgs.BASE" && f.reason.startsWith("br-criu:buildBaseImage:")));
+      const onHost = provider.check(RESOURCE_TYPES.cacheVolume, {
+        name: "br-criu-dl",
+        stackKey: "downloadCache",
+        endpoint: { host: `ssh://${value}` },
+      });
+      assert.ok(
+        onHost.some((f) => f.property === "endpoint.host" && f.reason.startsWith("br-criu:buildHost:")),
+        value,
+      );
     }),
     { numRuns: 300 },
   );
+  const hostFailures = (endpoint: unknown) =>
+    provider
+      .check(RESOURCE_TYPES.buildImage, {
+        tag: "br-criu-build:0123456789abcdef",
+        context: "/c",
+        dockerfile: "/c/Dockerfile",
+        buildArgs: {},
+        endpoint,
+      })
+      .map((f) => f.property);
+  assert.deepEqual(hostFailures({ host: "tcp://10.0.0.2:2376", tlsDir: "/etc/tls" }), []);
+  assert.deepEqual(hostFailures({ host: "-Htcp://evil:2375" }), ["endpoint.host"]);
+  assert.deepEqual(hostFailures({ host: "tcp://10.0.0.2:2376", tlsDir: "../tls" }), ["endpoint.tlsDir"]);
   const failures = (news: Record<string, unknown>, type = KERNEL) => provider.check(type, news).map((f) => f.property);
   assert.deepEqual(failures(stage({ options: { CONFIG_ZRAM: "y\nrm -rf /" } })), ["options.CONFIG_ZRAM"]);
   assert.match(

@@ -35,7 +35,21 @@ export class StepFailedError extends Error {
 /** Every process group still running, so that a cancel reaches all of them. */
 export class ProcessGroups {
   private readonly running = new Set<ChildProcess>();
+  private readonly children = new Set<ProcessGroups>();
   private cancelled = false;
+
+  /** Groups of one resource's run that can be stopped alone; cancelling these groups cancels them too. */
+  child(): ProcessGroups {
+    const child = new ProcessGroups();
+    this.children.add(child);
+    if (this.cancelled) void child.cancelAll();
+    return child;
+  }
+
+  /** The run that made `child()` has ended. */
+  release(child: ProcessGroups): void {
+    this.children.delete(child);
+  }
 
   get isCancelled(): boolean {
     return this.cancelled;
@@ -53,7 +67,7 @@ export class ProcessGroups {
   async cancelAll(): Promise<void> {
     this.cancelled = true;
     const children = [...this.running];
-    await Promise.all(children.map((child) => terminate(child)));
+    await Promise.all([...children.map((child) => terminate(child)), ...[...this.children].map((c) => c.cancelAll())]);
   }
 }
 

@@ -4,7 +4,7 @@
  * provider's handlers (kinds/) both read them from here.
  */
 import { PROVIDER_PLUGIN } from "@br-criu/generators";
-import type { StageCommands, StageProduct } from "@br-criu/planner";
+import type { DockerEndpoint, StageCommands, StageProduct } from "@br-criu/planner";
 
 /** The provider's package name: its type tokens start with it, its plugin is pulumi-resource-<name>. */
 const PROVIDER_PACKAGE = PROVIDER_PLUGIN.name;
@@ -31,6 +31,8 @@ export interface RunSpec {
   /** Working directory (the repository root). */
   readonly dir: string;
   readonly commands: StageCommands;
+  /** The remote build host the commands run on: watched while they run. */
+  readonly buildHost?: DockerEndpoint;
 }
 
 export interface CheckoutInputs {
@@ -76,6 +78,8 @@ export interface BuildImageInputs {
   readonly context: string;
   readonly dockerfile: string;
   readonly buildArgs: Readonly<Record<string, string>>;
+  /** The build host (br-criu:buildHost); the local engine when absent. */
+  readonly endpoint?: DockerEndpoint;
 }
 
 export interface CacheInputs {
@@ -83,6 +87,8 @@ export interface CacheInputs {
   readonly name: string;
   /** The stack key that names it, for messages. */
   readonly stackKey: string;
+  /** The build host of a cache volume; the local engine when absent. */
+  readonly endpoint?: DockerEndpoint;
 }
 
 export interface HostToolsInputs {

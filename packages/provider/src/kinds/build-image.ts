@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { ARCHIVE_URL, IMAGE_REFERENCE } from "@br-criu/model";
+import { dockerCli, type DockerEndpoint } from "@br-criu/planner";
 import { runArgv } from "../run";
 import type { BuildImageInputs } from "../types";
 import { check } from "./checks";
@@ -23,8 +24,11 @@ const BUILD_ARGS = {
 
 const asImage = (props: Properties) => props as unknown as BuildImageInputs;
 
-function imageId(tag: string): string | undefined {
-  const inspect = spawnSync("docker", ["image", "inspect", "--format", "{{.Id}}", tag], { encoding: "utf8" });
+function imageId(tag: string, endpoint: DockerEndpoint | undefined): string | undefined {
+  const [docker, ...options] = dockerCli(endpoint);
+  const inspect = spawnSync(docker, [...options, "image", "inspect", "--format", "{{.Id}}", tag], {
+    encoding: "utf8",
+  });
   return inspect.status === 0 ? inspect.stdout.trim() : undefined;
 }
 
@@ -34,6 +38,7 @@ export const buildImageKind: ResourceKind = {
       c.pattern("tag", /^br-criu-build:[0-9a-f]{16}$/, "the build image's content-addressed tag");
       c.absolutePath("context");
       c.absolutePath("dockerfile");
+      c.endpoint("endpoint");
       const args = (news["buildArgs"] ?? {}) as Record<string, unknown>;
       for (const [name, value] of Object.entries(args)) {
         const known = Object.hasOwn(BUILD_ARGS, name) ? BUILD_ARGS[name as keyof typeof BUILD_ARGS] : undefined;
@@ -44,7 +49,7 @@ export const buildImageKind: ResourceKind = {
 
   diff: (olds, oldInputs, news) =>
     diffByRules(olds, oldInputs, news, {
-      replaceOn: ["tag", "buildArgs"],
+      replaceOn: ["tag", "buildArgs", "endpoint"],
       replaceIf: (state) => ((state["drift"] as string[] | undefined)?.length ? ["drift"] : []),
     }),
 
@@ -52,22 +57,26 @@ export const buildImageKind: ResourceKind = {
     const image = asImage(inputs);
     const buildArgs = Object.entries(image.buildArgs).flatMap(([name, value]) => ["--build-arg", `${name}=${value}`]);
     try {
-      await runArgv(["docker", "build", "-t", image.tag, "-f", image.dockerfile, ...buildArgs, image.context], {
-        dir: image.context,
-        groups: context.groups,
-        what: `docker build of ${image.tag}`,
-        onLine: (line) => line && context.log.progress(context.urn, line),
-      });
+      const [docker, ...options] = dockerCli(image.endpoint);
+      await runArgv(
+        [docker, ...options, "build", "-t", image.tag, "-f", image.dockerfile, ...buildArgs, image.context],
+        {
+          dir: image.context,
+          groups: context.groups,
+          what: `docker build of ${image.tag}`,
+          onLine: (line) => line && context.log.progress(context.urn, line),
+        },
+      );
     } catch (error) {
       throw explained(error);
     }
-    const id = imageId(image.tag);
+    const id = imageId(image.tag, image.endpoint);
     if (id === undefined) throw new Error(`docker build reported success, but there is no image ${image.tag}`);
     return { id: image.tag, outs: withOutputs(inputs, { imageId: id, drift: [] }) };
   },
 
   read(id, props) {
-    const present = imageId(asImage(props).tag);
+    const present = imageId(asImage(props).tag, asImage(props).endpoint);
     const drift = present === undefined ? [`image ${asImage(props).tag}: missing`] : [];
     return Promise.resolve({ id, props: { ...props, drift } });
   },

@@ -7,7 +7,7 @@
  * values out all the same.
  */
 import type { CheckFailure, Properties } from "./kind";
-import { checkGrammar, type Grammar } from "@br-criu/model";
+import { DOCKER_ENDPOINT, checkGrammar, type Grammar } from "@br-criu/model";
 
 /** No control characters (a newline would start another shell command). */
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
@@ -43,6 +43,14 @@ class Checker {
       this.fail(property, `br-criu:workDir: ${JSON.stringify(value)} is not an absolute path without '..'`);
   }
 
+  /** A build host: its address under br-criu:buildHost's grammar, its TLS directory an absolute path. */
+  endpoint(property: string, value: unknown = this.news[property]): void {
+    if (value === undefined) return;
+    const endpoint = value as { host?: unknown; tlsDir?: unknown };
+    this.grammar(`${property}.host`, DOCKER_ENDPOINT, "buildHost", endpoint.host);
+    if (endpoint.tlsDir !== undefined) this.absolutePath(`${property}.tlsDir`, endpoint.tlsDir);
+  }
+
   /** A map of single-line strings (stage inputs, build arguments). */
   stringMap(property: string, keyPattern: RegExp, describeKey: (key: string) => string): void {
     const value = this.news[property];
@@ -61,6 +69,7 @@ class Checker {
     const run = this.news[property] as { dir?: unknown; commands?: Record<string, unknown> } | undefined;
     if (typeof run !== "object" || run === null) return this.fail(property, "expected the commands to run");
     this.absolutePath(`${property}.dir`, run.dir);
+    this.endpoint(`${property}.buildHost`, (run as { buildHost?: unknown }).buildHost);
     for (const list of ["create", "cleanup", "delete"]) {
       const lines = run.commands?.[list];
       if (!Array.isArray(lines) || lines.some((line) => typeof line !== "string" || CONTROL.test(line)))

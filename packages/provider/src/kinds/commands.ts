@@ -4,7 +4,8 @@
  * output, and after a cancel the clean-up lines (left-over containers),
  * which run outside the cancelled process groups.
  */
-import type { StageCommands } from "@br-criu/planner";
+import type { DockerEndpoint, StageCommands } from "@br-criu/planner";
+import { watchBuildHost } from "../host-watch";
 import { CancelledError, ProcessGroups, StepFailedError, runLines, type RunResult } from "../run";
 import type { KindContext } from "./kind";
 
@@ -17,18 +18,28 @@ export interface CommandRun {
   readonly streamProgress: boolean;
   /** Added to a failure's message, e.g. where the full make log is. */
   readonly failureHint?: string;
+  /** The remote build host the lines run on: watched, and a lost host stops them. */
+  readonly buildHost?: DockerEndpoint;
 }
 
 /** Runs the create lines; on a cancel, the clean-up lines too, then rethrows. */
 export async function runCreate(run: CommandRun, context: KindContext): Promise<RunResult> {
   const total = run.commands.create.length;
+  const groups = context.groups.child();
+  let lost: string | undefined;
+  const stopWatching = run.buildHost
+    ? watchBuildHost(run.buildHost, (why) => {
+        lost = why;
+        void groups.cancelAll();
+      })
+    : () => undefined;
   let stdout = "";
   try {
     for (const [index, line] of run.commands.create.entries()) {
       context.log.progress(context.urn, `${run.what}: step ${index + 1} of ${total}`);
       const result = await runLines([line], {
         dir: run.dir,
-        groups: context.groups,
+        groups,
         what: run.what,
         ...(run.streamProgress ? { onLine: (text: string) => text && context.log.progress(context.urn, text) } : {}),
       });
@@ -38,9 +49,17 @@ export async function runCreate(run: CommandRun, context: KindContext): Promise<
   } catch (error) {
     if (error instanceof CancelledError) {
       await runCleanup(run, context);
+      if (lost !== undefined && run.buildHost)
+        throw new Error(
+          `${run.what}: build host ${run.buildHost.host} stopped answering (${lost}); the stage was stopped and is not recorded as done: the next pulumi up runs it again once the host answers`,
+          { cause: error },
+        );
       throw error;
     }
     throw explained(error, run.failureHint);
+  } finally {
+    stopWatching();
+    context.groups.release(groups);
   }
 }
 

@@ -22,7 +22,13 @@ export const doubleBuildKind: ResourceKind = {
     const build = asDoubleBuild(inputs);
     const what = `${build.stack} double build`;
     const { stdout } = await runCreate(
-      { dir: build.run.dir, commands: build.run.commands, what, streamProgress: true },
+      {
+        dir: build.run.dir,
+        commands: build.run.commands,
+        what,
+        streamProgress: true,
+        ...(build.run.buildHost ? { buildHost: build.run.buildHost } : {}),
+      },
       context,
     );
     return { id: randomUUID(), outs: withOutputs(inputs, { stdout }) };

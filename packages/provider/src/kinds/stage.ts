@@ -54,6 +54,7 @@ export const stageKind: ResourceKind = {
         what: `${stage.stack} ${stage.stage}`,
         streamProgress: true,
         failureHint: `full make log: ${stage.log}`,
+        ...(stage.run.buildHost ? { buildHost: stage.run.buildHost } : {}),
       },
       context,
     );
