@@ -12,6 +12,7 @@ import {
   parseParallelism,
   progressLine,
   runBounded,
+  stackBuildHost,
   summaryTable,
   type StackRun,
 } from "@br-criu/cli";
@@ -42,6 +43,15 @@ test("the default is one stack per distinct build host", () => {
   assert.equal(defaultParallelism(["local", "local", "local"]), 1);
   assert.equal(defaultParallelism(["local", "ssh://b@farm1", "ssh://b@farm1", "tcp://farm2:2376"]), 3);
   assert.equal(defaultParallelism([]), 1);
+});
+
+test("a stack's host is its br-criu:buildHost, local without one, and never a refused value", () => {
+  assert.equal(stackBuildHost({}), "local");
+  assert.equal(stackBuildHost({ buildHost: "tcp://10.0.0.2:2376" }), "tcp://10.0.0.2:2376");
+  for (const bad of ["-H evil", "ssh://b@h/path", "\u001b[2J", 42])
+    assert.equal(stackBuildHost({ buildHost: bad }), "(invalid buildHost)", String(bad));
+  const hosts = [{}, { buildHost: "ssh://b@farm1" }, { buildHost: "ssh://b@farm1" }].map(stackBuildHost);
+  assert.equal(defaultParallelism(hosts), 2);
 });
 
 test("--parallel takes a whole number from 1 up and nothing else", () => {

@@ -11,11 +11,10 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { listStacks } from "@br-criu/stacks";
+import { listStacks, loadStack } from "@br-criu/stacks";
 import { parseArgs, UsageError } from "./args";
 import { openProject, type CliIo } from "./project";
 import {
-  LOCAL_BUILD_HOST,
   STACK_OPERATIONS,
   defaultParallelism,
   failureSummary,
@@ -24,6 +23,7 @@ import {
   parseParallelism,
   progressLine,
   runBounded,
+  stackBuildHost,
   summaryTable,
   type StackOperation,
   type StackRun,
@@ -42,7 +42,16 @@ interface Handlers {
   readonly onEvent: (event: EngineEvent) => void;
 }
 
-async function runStack(root: string, logs: string, name: string, operation: StackOperation, io: CliIo) {
+/** One stack's run: where it builds, where its output goes, what to do. */
+interface StackTask {
+  readonly name: string;
+  readonly host: string;
+  readonly operation: StackOperation;
+  readonly root: string;
+  readonly logs: string;
+}
+
+async function runStack({ name, host, operation, root, logs }: StackTask, io: CliIo): Promise<StackRun> {
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   const started = Date.now();
   const log = join(logs, `${name}.log`);
@@ -55,7 +64,7 @@ async function runStack(root: string, logs: string, name: string, operation: Sta
   };
   const done = (fields: Pick<StackRun, "ok" | "manifestHash" | "failure">): StackRun => ({
     stack: name,
-    host: LOCAL_BUILD_HOST,
+    host,
     seconds: (Date.now() - started) / 1000,
     log,
     ...fields,
@@ -86,15 +95,16 @@ export async function allStacks(argv: readonly string[], io: CliIo): Promise<num
     throw new UsageError(`all-stacks takes one of ${STACK_OPERATIONS.join(", ")} and --parallel N`);
   const project = openProject(args.values.get("--project"), io);
   const stacks = listStacks(project);
+  const hosts = new Map(stacks.map((name) => [name, stackBuildHost(loadStack(project, name).config)]));
   const parallelText = args.values.get("--parallel");
   const parallel =
-    parallelText === undefined
-      ? defaultParallelism(stacks.map(() => LOCAL_BUILD_HOST))
-      : parseParallelism(parallelText);
+    parallelText === undefined ? defaultParallelism([...hosts.values()]) : parseParallelism(parallelText);
   if (parallel === undefined) throw new UsageError(`--parallel "${parallelText}" is not a whole number from 1 to 9999`);
   const logs = mkdtempSync(join(tmpdir(), "br-criu-all-stacks-"));
   io.stdout(`${operation} on ${stacks.length} stacks, at most ${parallel} at a time; full output in ${logs}\n`);
-  const runs = await runBounded(stacks, parallel, (name) => runStack(project.root, logs, name, operation, io));
+  const runs = await runBounded(stacks, parallel, (name) =>
+    runStack({ name, host: hosts.get(name)!, operation, root: project.root, logs }, io),
+  );
   io.stdout(summaryTable(operation, runs));
   return runs.every((run) => run.ok) ? 0 : 1;
 }

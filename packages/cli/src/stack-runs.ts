@@ -4,6 +4,7 @@
  * the end. Computation only; all-stacks.ts runs the operations.
  */
 import { createHash } from "node:crypto";
+import { DOCKER_ENDPOINT, LOCAL_BUILD_HOST, checkGrammar } from "@br-criu/model";
 
 /** The Pulumi operations `--all` runs on every stack. */
 export const STACK_OPERATIONS = ["up", "preview", "destroy"] as const;
@@ -13,9 +14,6 @@ export type StackOperation = (typeof STACK_OPERATIONS)[number];
 export function isStackOperation(text: string | undefined): text is StackOperation {
   return (STACK_OPERATIONS as readonly (string | undefined)[]).includes(text);
 }
-
-/** Where a stack's stages run when it names no build host: the local engine or this machine. */
-export const LOCAL_BUILD_HOST = "local";
 
 export interface StackRun {
   readonly stack: string;
@@ -28,6 +26,17 @@ export interface StackRun {
   readonly failure?: string;
   /** The operation's full output. */
   readonly log: string;
+}
+
+/**
+ * The build host a stack's file names (br-criu:buildHost), for the summary
+ * and the default parallelism; a value the key's grammar refuses is shown
+ * as such (the stack's own run then fails naming it).
+ */
+export function stackBuildHost(config: Readonly<Record<string, unknown>>): string {
+  const host = config["buildHost"];
+  if (host === undefined) return LOCAL_BUILD_HOST;
+  return typeof host === "string" && checkGrammar(DOCKER_ENDPOINT, host) === undefined ? host : "(invalid buildHost)";
 }
 
 /** Stacks at once unless --parallel says otherwise: one per distinct build host (they do not share cores). */
