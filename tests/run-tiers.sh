@@ -8,7 +8,7 @@
 # build shows in them, and its log's end is printed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TIERS=(typecheck format:check lint test:unit test:program test:engine test:package test:container test:kernel test:runtime)
+TIERS=(typecheck format:check lint test:unit test:program test:engine test:farm test:package test:container test:kernel test:runtime)
 
 builder_log="$(mktemp)"
 # Its own process group, so that stopping it also stops its make and compilers.

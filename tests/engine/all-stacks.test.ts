@@ -10,7 +10,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { manifestHash } from "@br-criu/cli";
-import { engineWorld, standInStacks, x86Payload, type EngineWorld, type Ran } from "../support/engine";
+import {
+  assertSideBySide,
+  engineWorld,
+  standInStacks,
+  x86Payload,
+  type EngineWorld,
+  type Ran,
+} from "../support/engine";
 import { createStandInBuildroot, type StandInBuildroot } from "../support/standin-buildroot";
 import { giveToUser } from "../support/container";
 
@@ -39,13 +46,7 @@ before(async () => {
 test("up --all --parallel 2 builds both stacks at once; the summary holds each image manifest's hash", () => {
   const ran = all("up", "--all", "--parallel", "2");
   ok(ran, "up --all --parallel 2");
-  // Both started before either finished: they ran side by side.
-  const events = ran.stdout.split("\n").filter((line) => / up (started|done)$/.test(line));
-  assert.deepEqual(
-    events.slice(0, 2).map((line) => line.split(" ").pop()),
-    ["started", "started"],
-    ran.stdout,
-  );
+  assertSideBySide(ran.stdout);
   for (const stack of STACKS) {
     assert.ok(
       linesOf(ran.stdout, stack).some((line) => /-boot-test create \(\d+ s\)$/.test(line)),

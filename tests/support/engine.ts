@@ -5,6 +5,7 @@
  * bootable stand-in Buildroot whose kernel and root filesystem are the
  * runtime tier's x86_64 test kernel, busybox and CRIU 4.2.1.
  */
+import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -43,6 +44,8 @@ export interface EngineWorld {
   run(command: string, ...args: string[]): Ran;
   /** Starts pulumi and returns the process (for the interrupt test). */
   start(...args: string[]): ChildProcess;
+  /** Starts any command as the user, in the scratch copy, and returns the process. */
+  startCommand(command: string, ...args: string[]): ChildProcess;
 }
 
 /** A directory's files as hard links where the file system allows (node_modules: thousands of files), else copies. */
@@ -111,6 +114,10 @@ export function engineWorld(): EngineWorld {
     });
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
   };
+  const startAsUser = (argv: string[]): ChildProcess => {
+    const [command, ...rest] = asUser(argv);
+    return spawn(command!, rest, { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
+  };
   // Links this cache's pulumi/bin to its own copies (the linked tree's links still name the original cache).
   const linked = run(["bash", join(project, "packages/engine/setup.sh")]);
   if (linked.status !== 0) throw new Error(`setup.sh in the scratch copy failed:\n${linked.stderr}`);
@@ -121,10 +128,8 @@ export function engineWorld(): EngineWorld {
     env,
     pulumi: (...args) => run(["pulumi", ...args, "--non-interactive"]),
     run: (command, ...args) => run([command, ...args]),
-    start(...args) {
-      const [command, ...rest] = asUser(["pulumi", ...args, "--non-interactive"]);
-      return spawn(command!, rest, { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
-    },
+    start: (...args) => startAsUser(["pulumi", ...args, "--non-interactive"]),
+    startCommand: (command, ...args) => startAsUser([command, ...args]),
   };
 }
 
@@ -172,4 +177,14 @@ export function standInStacks(world: EngineWorld, standIn: StandInBuildroot, nam
     for (const [key, value, ...flags] of settings)
       must(world.pulumi("config", "set", ...flags, key, value, "--stack", stack), `config set ${key} on ${stack}`);
   }
+}
+
+/** `all-stacks` started the first two stacks before either finished: they ran side by side. */
+export function assertSideBySide(stdout: string): void {
+  const events = stdout.split("\n").filter((line) => / up (started|done)$/.test(line));
+  assert.deepEqual(
+    events.slice(0, 2).map((line) => line.split(" ").pop()),
+    ["started", "started"],
+    stdout,
+  );
 }
