@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { giveToUser } from "../tests/support/container";
+import { assignBuildHosts, startBuildFarm } from "../tests/support/build-hosts";
+import { ensureBaseImage, giveToUser } from "../tests/support/container";
 import { engineWorld, standInStacks, x86Payload, type EngineWorld } from "../tests/support/engine";
 import { createStandInBuildroot, type StandInBuildroot } from "../tests/support/standin-buildroot";
 
@@ -76,6 +77,34 @@ function allStacks(world: EngineWorld, standIn: StandInBuildroot): void {
   );
 }
 
+/** The same on two build hosts (tests/support/build-hosts.ts): one stack per host, each on its own engine. */
+function allStacksOnTwoHosts(world: EngineWorld, standIn: StandInBuildroot): void {
+  const stacks = [STACK, `${STACK}-twin`];
+  const base = ensureBaseImage().value;
+  const farm = startBuildFarm(2, [base]);
+  try {
+    standInStacks(world, standIn, stacks);
+    const token = randomBytes(4).toString("hex");
+    assignBuildHosts(world, stacks, farm, base, {
+      downloads: `br-criu-bench-dl-${token}`,
+      ccache: `br-criu-bench-cc-${token}`,
+    });
+    const all = (...args: string[]) => world.run("bash", "packages/engine/pulumi.sh", ...args);
+    // The first up builds each host's build image: not what is measured.
+    timed("up --all (build images on the hosts)", () => all("up", "--all", "--parallel", "2"));
+    const seconds = [1, 2].map((parallel) => {
+      timed("destroy --all", () => all("destroy", "--all"));
+      return timed(`up --all --parallel ${parallel}`, () => all("up", "--all", "--parallel", String(parallel)));
+    });
+    timed("destroy --all", () => all("destroy", "--all"));
+    console.log(
+      `engine: up -- --all of two stand-in stacks on two build hosts: --parallel 1 ${seconds[0]!.toFixed(1)} s, --parallel 2 ${seconds[1]!.toFixed(1)} s (ratio ${(seconds[1]! / seconds[0]!).toFixed(2)})`,
+    );
+  } finally {
+    farm.stop();
+  }
+}
+
 export async function benchEngine(): Promise<void> {
   const world = engineWorld();
   const payload = await x86Payload();
@@ -119,4 +148,5 @@ export async function benchEngine(): Promise<void> {
     `engine: full up on the stand-in: ${full.toFixed(1)} s; its ${lines.length} command lines in sequence by a shell: ${direct.toFixed(1)} s; Pulumi and br-criu add ${(full - direct).toFixed(1)} s (ratio ${(full / direct).toFixed(2)})`,
   );
   allStacks(world, standIn);
+  allStacksOnTwoHosts(world, standIn);
 }

@@ -14,7 +14,9 @@
  *   engine:  on the real engine with br-criu's provider, qemu-x86_64 in host mode on the
  *           bootable stand-in Buildroot: preview and a no-op up (targets: under 10 s and
  *           under 15 s and 2x the floor, an up of an empty program on the same engine),
- *           and a full up against the same command lines run in sequence by a shell
+ *           and a full up against the same command lines run in sequence by a shell;
+ *           then `up -- --all` of two stand-in stacks at --parallel 1 and 2, on this
+ *           machine and on two build hosts (network namespaces with a dockerd each)
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
