@@ -60,11 +60,11 @@ export function dockerCli(endpoint: DockerEndpoint | undefined): [string, ...str
 
 /** Where a stack is built, for its stack output: the build host, or LOCAL_BUILD_HOST. */
 export function buildHostName(runner: Runner): string {
-  return runner.mode === "docker" && runner.endpoint ? runner.endpoint.host : LOCAL_BUILD_HOST;
+  return runsRemotely(runner) ? runner.endpoint.host : LOCAL_BUILD_HOST;
 }
 
 /** A runner whose engine is on another machine: the container cannot see this machine's files. */
-function remote(runner: Runner): runner is DockerRunner & { readonly endpoint: DockerEndpoint } {
+export function runsRemotely(runner: Runner): runner is DockerRunner & { readonly endpoint: DockerEndpoint } {
   return runner.mode === "docker" && runner.endpoint !== undefined;
 }
 
@@ -192,15 +192,10 @@ export function fetchFromHostCommand(
   return `${shellCommandLine(["mkdir", "-p", paths.output])} && ${clear} && ${send} | ${receive}`;
 }
 
-/** Removes the output volume of a remote build host (the local output directory holds only copies). */
-export function removeOutputVolumeCommand(runner: DockerRunner, paths: StagePaths): string {
+/** Removes a stack's output and BR2_EXTERNAL volumes on its build host (the local output directory holds only copies). */
+export function removeStackVolumesCommand(runner: DockerRunner, paths: StagePaths): string {
   const volumes = [remoteVolume("output", paths.output), remoteVolume("external", paths.external)];
   return `${shellCommandLine([...dockerCli(runner.endpoint), "volume", "rm", "-f", ...volumes])} >/dev/null`;
-}
-
-/** True when the stages run on another machine's engine. */
-export function runsRemotely(runner: Runner): boolean {
-  return remote(runner);
 }
 
 /** The command line running `stage.sh <args...>` for a stack. */
@@ -209,7 +204,7 @@ export function stageScriptCommand(call: StageScriptCall): string {
   if (runner.mode === "docker") {
     // A remote engine mounts the stack's volumes there; the local one, this machine's directories.
     const source = (role: "checkout" | "external" | "output", path: string) =>
-      remote(runner) ? remoteVolume(role, path) : path;
+      runsRemotely(runner) ? remoteVolume(role, path) : path;
     const mounts = [
       ["-v", `${runner.downloadVolume}:${CONTAINER_PATHS.downloads}`],
       ["-v", `${runner.ccacheVolume}:${CONTAINER_PATHS.ccache}`],
@@ -230,7 +225,7 @@ export function stageScriptCommand(call: StageScriptCall): string {
     ]);
     const line = `${run} ${AS_INVOKING_USER} ${shellCommandLine([...mounts, ...(call.entrypoint ?? []), runner.image, ...call.args])}`;
     // make reads the BR2_EXTERNAL tree: a remote host gets this stack's copy first.
-    return remote(runner) && call.args[0] === "make" ? `${sendExternalTree(runner, paths)} && ${line}` : line;
+    return runsRemotely(runner) && call.args[0] === "make" ? `${sendExternalTree(runner, paths)} && ${line}` : line;
   }
   const env = [
     `BR_CRIU_BUILDROOT=${paths.buildroot}`,
@@ -269,7 +264,7 @@ export function buildrootTreeSteps(
   source: BuildrootSource,
 ): string[] {
   const local = localRepositoryPath(source.url);
-  if (remote(runner)) return [remoteCheckoutStep(runner, paths, stack, source, local)];
+  if (runsRemotely(runner)) return [remoteCheckoutStep(runner, paths, stack, source, local)];
   const mounted = runner.mode === "docker" && local !== undefined;
   const url = mounted ? CONTAINER_PATHS.upstream : source.url;
   return [

@@ -202,7 +202,7 @@ function withEpoch(options: InputMap, epoch: number): InputMap {
 
 /** The build host stages are watched on, as a spec field: present for a remote build only. */
 function watchedHost(runner: Runner): { buildHost?: DockerEndpoint } {
-  return runner.mode === "docker" && runner.endpoint ? { buildHost: runner.endpoint } : {};
+  return runsRemotely(runner) ? { buildHost: runner.endpoint } : {};
 }
 
 /** One resource spec per row of the stage table. */

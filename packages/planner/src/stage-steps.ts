@@ -9,7 +9,7 @@ import { REPO_LAYOUT, shellCommandLine, stageLog } from "@br-criu/generators";
 import {
   fetchFromHostCommand,
   removeContainersCommand,
-  removeOutputVolumeCommand,
+  removeStackVolumesCommand,
   runsRemotely,
   stageScriptCommand,
   type Runner,
@@ -71,7 +71,7 @@ function stepCommand(stage: string, step: StageStep, index: number, c: StageCont
     case "build-record":
       return shellCommandLine(["mv", "-f", c.record.next, c.record.current]);
     case "fetch": {
-      if (c.runner.mode !== "docker") throw new Error(`stage ${stage}: a fetch step runs only for a build host`);
+      if (!runsRemotely(c.runner)) throw new Error(`stage ${stage}: a fetch step runs only for a build host`);
       return fetchFromHostCommand(c.runner, c.paths, step.paths(c), step.kconfig === true);
     }
   }
@@ -87,9 +87,9 @@ function outputDeleteCommands(stage: string, c: StageContext): string[] {
     step: 0,
     args: ["clean"],
   });
-  if (c.runner.mode === "docker" && runsRemotely(c.runner))
+  if (runsRemotely(c.runner))
     // The local directory holds only copies of what the build host made.
-    return [clean, removeOutputVolumeCommand(c.runner, c.paths), shellCommandLine(["rm", "-rf", c.paths.output])];
+    return [clean, removeStackVolumesCommand(c.runner, c.paths), shellCommandLine(["rm", "-rf", c.paths.output])];
   return [clean, `${shellCommandLine(["rmdir", c.paths.output])} 2>/dev/null || true`];
 }
 
