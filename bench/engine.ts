@@ -77,11 +77,11 @@ function allStacks(world: EngineWorld, standIn: StandInBuildroot): void {
   );
 }
 
-/** The same on two build hosts (tests/support/build-hosts.ts): one stack per host, each on its own engine. */
+/** The same on two build hosts (tests/support/build-hosts.ts, one on tcp://, one on ssh://): one stack per host, each on its own engine. */
 function allStacksOnTwoHosts(world: EngineWorld, standIn: StandInBuildroot): void {
   const stacks = [STACK, `${STACK}-twin`];
   const base = ensureBaseImage().value;
-  const farm = startBuildFarm(2, [base]);
+  const farm = startBuildFarm(["tcp", "ssh"], [base]);
   try {
     standInStacks(world, standIn, stacks);
     const token = randomBytes(4).toString("hex");

@@ -1,6 +1,7 @@
 /**
  * Build farm tier: two build hosts made here (network namespaces, each with
- * its own dockerd on tcp:// with TLS, tests/support/build-hosts.ts), two
+ * its own dockerd, tests/support/build-hosts.ts), the first reached on
+ * tcp:// with TLS, the second on ssh:// through an sshd of its own; two
  * x86_64 stacks of a scratch copy assigned one to each with
  * br-criu:buildHost, built by `npm run up -- --all --parallel 2` through
  * the real engine from the bootable stand-in Buildroot. Each stack's
@@ -66,7 +67,7 @@ function outputsOf(stack: string): FarmOutputs {
 before(async () => {
   requireDocker();
   base = ensureBaseImage().value;
-  farm = startBuildFarm(STACKS.length, [base]);
+  farm = startBuildFarm(["tcp", "ssh"], [base]);
   world = engineWorld();
   standIn = createStandInBuildroot(join(world.root, "standin"), token, await x86Payload());
   giveToUser(world.user, standIn.dir);
@@ -80,6 +81,9 @@ after(() => {
 });
 
 test("up --all --parallel 2: each stack's containers ran on its own host only; images came back and booted", () => {
+  const sshLogBefore = new Map(
+    farm.hosts.map((host) => [host, host.ssh ? readFileSync(host.ssh.log, "utf8").length : 0]),
+  );
   const ran = all("up", "--all", "--parallel", "2");
   ok(ran, "up --all --parallel 2");
   assertSideBySide(ran.stdout);
@@ -103,6 +107,10 @@ test("up --all --parallel 2: each stack's containers ran on its own host only; i
     );
     const output = remoteVolume("output", layoutOf(stack).output);
     assert.equal(host.docker("volume", "inspect", output).status, 0, `${stack}'s output volume is on its host`);
+    if (host.ssh) {
+      const logins = readFileSync(host.ssh.log, "utf8").slice(sshLogBefore.get(host));
+      assert.match(logins, /Accepted publickey for root/, `${stack}'s steps reached ${host.host} over ssh`);
+    }
   }
   assert.match(ran.stdout, /up: all 2 stacks passed/);
 });

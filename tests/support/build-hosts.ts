@@ -2,18 +2,29 @@
  * Build hosts that are separate machines as far as Docker and the network
  * can tell: each a network namespace of its own, reached from this machine
  * only through a veth pair with addresses of its own, running its own
- * dockerd (its own data root, exec root, pid file and containerd) that
- * answers on tcp:// with TLS, with certificates made here by openssl. The
- * namespace reaches Debian's mirror through NAT on this machine (the build
- * image installs packages from it), so taking the veth down cuts the host
- * off as a pulled cable would. Needs root, ip, iptables, openssl, dockerd.
+ * dockerd (its own data root, exec root, pid file and containerd). A host
+ * is reached either on tcp:// with TLS (certificates made here by openssl)
+ * or on ssh:// (an sshd of its own in the namespace, keys made here by
+ * ssh-keygen). The namespace reaches Debian's mirror through NAT on this
+ * machine (the build image installs packages from it), so taking the veth
+ * down cuts the host off as a pulled cable would. Needs root, ip,
+ * iptables, openssl, dockerd, sshd, ssh-keygen and nss_wrapper.
  *
  * A host's Docker data root is kept under the br-criu cache (the build
  * image's layers make a warm run fast); everything else is made per run.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "@br-criu/cache";
 import type { DockerEndpoint } from "@br-criu/planner";
@@ -25,17 +36,37 @@ import { scratchDir } from "./scratch";
 /** The port a Docker engine with TLS listens on, by convention. */
 const DOCKER_TLS_PORT = 2376;
 
+/** How a stack reaches a build host's engine: the two forms br-criu:buildHost takes. */
+export type BuildHostTransport = "tcp" | "ssh";
+
+/** What this machine's ssh client needs to reach an ssh:// build host. */
+export interface SshAccess {
+  /** The host's address, as the client's config and known_hosts name it. */
+  readonly address: string;
+  /** The private key the host's authorized_keys accepts. */
+  readonly clientKey: string;
+  /** The host's public key, for known_hosts. */
+  readonly hostKey: string;
+  /** sshd's log (VERBOSE: every accepted key). */
+  readonly log: string;
+}
+
 export interface BuildHost {
   /** a, b, ...: names its namespace, interfaces and data root. */
   readonly name: string;
-  /** tcp://<address>:2376, as br-criu:buildHost takes it. */
+  /** tcp://<address>:2376 or ssh://root@<address>, as br-criu:buildHost takes it. */
   readonly host: string;
-  /** Client certificates for br-criu:buildHostTls. */
-  readonly tlsDir: string;
+  /** Client certificates for br-criu:buildHostTls (tcp:// only). */
+  readonly tlsDir?: string;
+  /** The client's key and the host's key (ssh:// only). */
+  readonly ssh?: SshAccess;
+  /** How stacks reach it. */
   readonly endpoint: DockerEndpoint;
   /** dockerd's log (debug level: every API call, container names included). */
   readonly log: string;
-  /** Runs the docker CLI against this host. */
+  /** The engine's unix socket on the host, for its administrator (and the ssh transport's dial-stdio). */
+  readonly socket: string;
+  /** Runs the docker CLI against this host's engine through its local socket, as its administrator would. */
   docker(...args: string[]): { status: number; stdout: string; stderr: string };
   /** Takes the host's veth down: it can no longer be reached. */
   cutOff(): void;
@@ -114,6 +145,63 @@ function certificates(dir: string, addresses: readonly string[]): { server: stri
   return { server, client: signed("client", "extendedKeyUsage = clientAuth\n") };
 }
 
+/** The last lines of a log, or nothing when it was never written. */
+const tailOf = (log: string, lines = 20): string =>
+  existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-lines).join("\n") : "";
+
+/**
+ * An sshd in namespace `ns` on `address`:22 with a host key of its own,
+ * that lets root in with one key made here, and only to run docker's
+ * dial-stdio against this host's engine (authorized_keys' forced command:
+ * the docker CLI's ssh transport asks for nothing else).
+ */
+function startSshd(
+  ns: string,
+  address: string,
+  runDir: string,
+  socket: string,
+): { sshd: ChildProcess; access: SshAccess } {
+  const dir = join(runDir, "ssh");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keygen = (file: string) =>
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", file, "-f", join(dir, file));
+  keygen("host_key");
+  keygen("client_key");
+  const clientPublic = readFileSync(join(dir, "client_key.pub"), "utf8").trim();
+  writeFileSync(
+    join(dir, "authorized_keys"),
+    `command="exec env DOCKER_HOST=unix://${socket} docker system dial-stdio",restrict ${clientPublic}\n`,
+  );
+  const config = join(dir, "sshd_config");
+  writeFileSync(
+    config,
+    [
+      `ListenAddress ${address}:22`,
+      `HostKey ${join(dir, "host_key")}`,
+      `PidFile ${join(runDir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PermitRootLogin forced-commands-only",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      // The keys live under the system's temporary directory (world-writable): StrictModes would refuse them.
+      "StrictModes no",
+      "LogLevel VERBOSE",
+      "",
+    ].join("\n"),
+  );
+  // sshd's privilege separation directory; Debian's init script makes it, and no init script runs here.
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const log = join(runDir, "sshd.log");
+  const logFd = openSync(log, "a");
+  const sshd = spawn("nsenter", [`--net=/run/netns/${ns}`, "/usr/sbin/sshd", "-D", "-e", "-f", config], {
+    stdio: ["ignore", logFd, logFd],
+  });
+  closeSync(logFd);
+  const hostKey = readFileSync(join(dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  return { sshd, access: { address, clientKey: join(dir, "client_key"), hostKey, log } };
+}
+
 /** Waits until the engine answers, or fails with the end of its log. */
 function waitForEngine(host: BuildHost, dockerd: ChildProcess): void {
   for (let attempt = 0; attempt < 120; attempt++) {
@@ -121,30 +209,29 @@ function waitForEngine(host: BuildHost, dockerd: ChildProcess): void {
     if (dockerd.exitCode !== null) break;
     spawnSync("sleep", ["0.5"]);
   }
-  const tail = existsSync(host.log) ? readFileSync(host.log, "utf8").split("\n").slice(-20).join("\n") : "";
-  throw new Error(`build host ${host.name}: dockerd did not answer on ${host.host}:\n${tail}`);
+  throw new Error(`build host ${host.name}: dockerd did not answer:\n${tailOf(host.log)}`);
 }
 
 /**
- * `count` build hosts, each with `images` (from this machine's engine)
- * loaded into its engine.
+ * One build host per entry of `transports`, reached that way, each with
+ * `images` (from this machine's engine) loaded into its engine.
  */
-export function startBuildFarm(count: number, images: readonly string[]): BuildFarm {
+export function startBuildFarm(transports: readonly BuildHostTransport[], images: readonly string[]): BuildFarm {
   const work = scratchDir("build-farm");
   // Traversable, so that the user `pulumi up` runs as reaches the client certificates (handed to it by the test).
   chmodSync(work, 0o711);
   const id = randomBytes(3).toString("hex");
   // A /16 of its own per run, from 10.64.0.0 up: two runs on one machine do not collide.
   const net = `10.${64 + (parseInt(id.slice(0, 2), 16) % 128)}`;
-  const names = Array.from({ length: count }, (_, index) => String.fromCharCode(97 + index));
+  const names = transports.map((_, index) => String.fromCharCode(97 + index));
   const addresses = names.map((_, index) => `${net}.${index}.2`);
   const certs = certificates(work, addresses);
   const undo: (() => void)[] = [];
-  const dockerds: ChildProcess[] = [];
+  const daemons: ChildProcess[] = [];
   const stop = () => {
-    for (const dockerd of dockerds) dockerd.kill("SIGTERM");
-    for (const dockerd of dockerds)
-      for (let i = 0; i < 40 && dockerd.exitCode === null && dockerd.signalCode === null; i++)
+    for (const daemon of daemons) daemon.kill("SIGTERM");
+    for (const daemon of daemons)
+      for (let i = 0; i < 40 && daemon.exitCode === null && daemon.signalCode === null; i++)
         spawnSync("sleep", ["0.25"]);
     for (const step of undo.reverse()) step();
   };
@@ -202,31 +289,47 @@ export function startBuildFarm(count: number, images: readonly string[]): BuildF
       mkdirSync(runDir, { recursive: true });
       const log = join(runDir, "dockerd.log");
       const logFd = openSync(log, "a");
+      const socket = join(runDir, "docker.sock");
+      const transport = transports[index]!;
       const server = certs.server[index]!;
+      const tcp =
+        transport === "tcp"
+          ? [
+              ...["-H", `tcp://${address}:${DOCKER_TLS_PORT}`, "--tlsverify", "--tlscacert", join(server, "ca.pem")],
+              ...["--tlscert", join(server, "cert.pem"), "--tlskey", join(server, "key.pem")],
+            ]
+          : [];
       // nsenter, not `ip netns exec`: that also remounts /sys, hiding the cgroup file systems dockerd needs.
       const dockerd = spawn(
         "nsenter",
         [
           ...[`--net=/run/netns/${ns}`, "dockerd", "--debug"],
           ...["--data-root", dataRoot, "--exec-root", join(runDir, "exec"), "--pidfile", join(runDir, "dockerd.pid")],
-          ...["-H", `tcp://${address}:${DOCKER_TLS_PORT}`, "-H", `unix://${join(runDir, "docker.sock")}`],
-          ...["--tlsverify", "--tlscacert", join(server, "ca.pem")],
-          ...["--tlscert", join(server, "cert.pem"), "--tlskey", join(server, "key.pem")],
+          ...["-H", `unix://${socket}`, ...tcp],
         ],
         { stdio: ["ignore", logFd, logFd] },
       );
       closeSync(logFd);
-      dockerds.push(dockerd);
-      const endpoint = { host: `tcp://${address}:${DOCKER_TLS_PORT}`, tlsDir: certs.client };
-      const [docker, ...options] = dockerCli(endpoint);
+      daemons.push(dockerd);
+      const reach =
+        transport === "tcp"
+          ? { endpoint: { host: `tcp://${address}:${DOCKER_TLS_PORT}`, tlsDir: certs.client }, tlsDir: certs.client }
+          : (() => {
+              const { sshd, access } = startSshd(ns, address, runDir, socket);
+              daemons.push(sshd);
+              return { endpoint: { host: `ssh://root@${address}` }, ssh: access };
+            })();
       const host: BuildHost = {
         name,
-        host: endpoint.host,
-        tlsDir: certs.client,
-        endpoint,
+        host: reach.endpoint.host,
+        ...reach,
         log,
+        socket,
         docker: (...args) => {
-          const result = spawnSync(docker, [...options, ...args], { encoding: "utf8", timeout: 600_000 });
+          const result = spawnSync("docker", ["-H", `unix://${socket}`, ...args], {
+            encoding: "utf8",
+            timeout: 600_000,
+          });
           return { status: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
         },
         cutOff: () => void run("ip", "link", "set", outside, "down"),
@@ -238,21 +341,76 @@ export function startBuildFarm(count: number, images: readonly string[]): BuildF
     for (const host of hosts)
       for (const image of images) {
         if (host.docker("image", "inspect", image).status === 0) continue;
-        const [docker, ...options] = dockerCli(host.endpoint);
         // docker save here, docker load there: the host has no registry to pull from.
-        execFileSync(
-          "sh",
-          ["-c", 'image="$1"; shift; docker save "$image" | "$@" load', "sh", image, docker, ...options],
-          {
-            stdio: ["ignore", "ignore", "pipe"],
-          },
-        );
+        execFileSync("sh", ["-c", 'docker save "$1" | docker -H "$2" load', "sh", image, `unix://${host.socket}`], {
+          stdio: ["ignore", "ignore", "pipe"],
+        });
       }
     return { hosts, stop: stopOnce };
   } catch (error) {
     stopOnce();
     throw error;
   }
+}
+
+/**
+ * Lets the user `pulumi up` runs as reach `hosts` over ssh, as a user with
+ * a key and a config of their own would: the key, the hosts' keys in
+ * known_hosts (checked strictly), no prompt. When that user has no account
+ * on this machine (uid 4242 when the tests run as root), ssh refuses to
+ * start (it looks its user up), so an `ssh` first on the world's PATH runs
+ * the real one under nss_wrapper with an account whose home is the world's.
+ */
+function giveSshAccess(world: EngineWorld, hosts: readonly SshAccess[]): void {
+  if (hosts.length === 0) return;
+  const home = world.env["HOME"]!;
+  const dotSsh = join(home, ".ssh");
+  mkdirSync(dotSsh, { recursive: true, mode: 0o700 });
+  const config: string[] = [];
+  const knownHosts: string[] = [];
+  for (const [index, host] of hosts.entries()) {
+    const key = join(dotSsh, `br-criu-farm-${index}`);
+    copyFileSync(host.clientKey, key);
+    chmodSync(key, 0o600);
+    config.push(`Host ${host.address}`, `\tIdentityFile ${key}`, "\tIdentitiesOnly yes", "\tBatchMode yes");
+    config.push("\tStrictHostKeyChecking yes");
+    knownHosts.push(`${host.address} ${host.hostKey}`);
+  }
+  writeFileSync(join(dotSsh, "config"), `${config.join("\n")}\n`, { mode: 0o600 });
+  writeFileSync(join(dotSsh, "known_hosts"), `${knownHosts.join("\n")}\n`, { mode: 0o600 });
+  giveToUser(world.user, dotSsh);
+  if (spawnSync("getent", ["passwd", String(world.user.uid)]).status === 0) return;
+  const bin = join(world.root, "ssh-account");
+  mkdirSync(bin, { recursive: true });
+  const { uid, gid } = world.user;
+  writeFileSync(join(bin, "passwd"), `br-criu-test:x:${uid}:${gid}:br-criu test user:${home}:/bin/sh\n`);
+  writeFileSync(join(bin, "group"), `br-criu-test:x:${gid}:\n`);
+  writeFileSync(
+    join(bin, "ssh"),
+    [
+      "#!/bin/sh",
+      `export LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD=${join(bin, "passwd")} NSS_WRAPPER_GROUP=${join(bin, "group")}`,
+      'exec /usr/bin/ssh "$@"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  giveToUser(world.user, bin);
+  // The world's commands (and the provider the engine starts from them) find this ssh first.
+  world.env["PATH"] = `${bin}:${world.env["PATH"]}`;
+}
+
+/** Waits until the user reaches `host` as its stacks will, or fails with what docker said. */
+function waitForUserAccess(world: EngineWorld, host: BuildHost): void {
+  const [docker, ...options] = dockerCli(host.endpoint);
+  let last = "";
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const ran = world.run(docker, ...options, "version", "--format", "{{.Server.Version}}");
+    if (ran.status === 0) return;
+    last = ran.stderr;
+    spawnSync("sleep", ["0.5"]);
+  }
+  throw new Error(`${host.host} does not answer the user stacks run as:\n${last}`);
 }
 
 /**
@@ -267,13 +425,18 @@ export function assignBuildHosts(
   base: string,
   caches: { readonly downloads: string; readonly ccache: string },
 ): void {
-  for (const host of farm.hosts) giveToUser(world.user, host.tlsDir);
+  for (const host of farm.hosts) if (host.tlsDir) giveToUser(world.user, host.tlsDir);
+  giveSshAccess(
+    world,
+    farm.hosts.flatMap((host) => (host.ssh ? [host.ssh] : [])),
+  );
+  for (const host of farm.hosts) waitForUserAccess(world, host);
   for (const [index, stack] of stacks.entries()) {
     const host = farm.hosts[index]!;
     for (const [key, value] of [
       ["buildMode", "docker"],
       ["buildHost", host.host],
-      ["buildHostTls", host.tlsDir],
+      ...(host.tlsDir ? [["buildHostTls", host.tlsDir] as const] : []),
       ["buildBaseImage", base],
       ["buildDebianArchive", TEST_MIRROR],
       ["buildDebianSecurityArchive", TEST_SECURITY_MIRROR],
