@@ -64,8 +64,8 @@ export interface BuildHost {
   readonly endpoint: DockerEndpoint;
   /** dockerd's log (debug level: every API call, container names included). */
   readonly log: string;
-  /** The engine's unix socket on the host, for its administrator (and the ssh transport's dial-stdio). */
-  readonly socket: string;
+  /** The engine's address on the host (`unix://<socket>`), for its administrator and the ssh transport's dial-stdio. */
+  readonly localEngine: string;
   /** Runs the docker CLI against this host's engine through its local socket, as its administrator would. */
   docker(...args: string[]): { status: number; stdout: string; stderr: string };
   /** Takes the host's veth down: it can no longer be reached. */
@@ -159,7 +159,7 @@ function startSshd(
   ns: string,
   address: string,
   runDir: string,
-  socket: string,
+  localEngine: string,
 ): { sshd: ChildProcess; access: SshAccess } {
   const dir = join(runDir, "ssh");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -170,7 +170,7 @@ function startSshd(
   const clientPublic = readFileSync(join(dir, "client_key.pub"), "utf8").trim();
   writeFileSync(
     join(dir, "authorized_keys"),
-    `command="exec env DOCKER_HOST=unix://${socket} docker system dial-stdio",restrict ${clientPublic}\n`,
+    `command="exec env DOCKER_HOST=${localEngine} docker system dial-stdio",restrict ${clientPublic}\n`,
   );
   const config = join(dir, "sshd_config");
   writeFileSync(
@@ -289,7 +289,7 @@ export function startBuildFarm(transports: readonly BuildHostTransport[], images
       mkdirSync(runDir, { recursive: true });
       const log = join(runDir, "dockerd.log");
       const logFd = openSync(log, "a");
-      const socket = join(runDir, "docker.sock");
+      const localEngine = `unix://${join(runDir, "docker.sock")}`;
       const transport = transports[index]!;
       const server = certs.server[index]!;
       const tcp =
@@ -305,7 +305,7 @@ export function startBuildFarm(transports: readonly BuildHostTransport[], images
         [
           ...[`--net=/run/netns/${ns}`, "dockerd", "--debug"],
           ...["--data-root", dataRoot, "--exec-root", join(runDir, "exec"), "--pidfile", join(runDir, "dockerd.pid")],
-          ...["-H", `unix://${socket}`, ...tcp],
+          ...["-H", localEngine, ...tcp],
         ],
         { stdio: ["ignore", logFd, logFd] },
       );
@@ -315,7 +315,7 @@ export function startBuildFarm(transports: readonly BuildHostTransport[], images
         transport === "tcp"
           ? { endpoint: { host: `tcp://${address}:${DOCKER_TLS_PORT}`, tlsDir: certs.client }, tlsDir: certs.client }
           : (() => {
-              const { sshd, access } = startSshd(ns, address, runDir, socket);
+              const { sshd, access } = startSshd(ns, address, runDir, localEngine);
               daemons.push(sshd);
               return { endpoint: { host: `ssh://root@${address}` }, ssh: access };
             })();
@@ -324,9 +324,9 @@ export function startBuildFarm(transports: readonly BuildHostTransport[], images
         host: reach.endpoint.host,
         ...reach,
         log,
-        socket,
+        localEngine,
         docker: (...args) => {
-          const result = spawnSync("docker", ["-H", `unix://${socket}`, ...args], {
+          const result = spawnSync("docker", ["-H", localEngine, ...args], {
             encoding: "utf8",
             timeout: 600_000,
           });
@@ -342,7 +342,7 @@ export function startBuildFarm(transports: readonly BuildHostTransport[], images
       for (const image of images) {
         if (host.docker("image", "inspect", image).status === 0) continue;
         // docker save here, docker load there: the host has no registry to pull from.
-        execFileSync("sh", ["-c", 'docker save "$1" | docker -H "$2" load', "sh", image, `unix://${host.socket}`], {
+        execFileSync("sh", ["-c", 'docker save "$1" | docker -H "$2" load', "sh", image, host.localEngine], {
           stdio: ["ignore", "ignore", "pipe"],
         });
       }
