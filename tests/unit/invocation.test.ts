@@ -1,6 +1,10 @@
 /** The command lines each stage runs, for the docker and host runners, and the double build's. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { shellQuote } from "@br-criu/generators";
 import {
   STAGE_NAMES,
@@ -216,10 +220,49 @@ test("a remote build host gets a local Buildroot mirror as a tar stream, not a m
     commit: "c".repeat(40),
   });
   assert.deepEqual(rest, [], "no local checkout directory to make");
-  assert.match(
-    step!,
-    /^tar -c -C \/srv\/mirror \. 2>\/dev\/null \| docker -H .* run --rm --init -i --name br-criu-s-checkout-0 /,
-  );
+  assert.match(step!, /^tar -c -C \/srv\/mirror \. \| docker -H .* run --rm --init -i --name br-criu-s-checkout-0 /);
   assert.doesNotMatch(step!, /\/br\/upstream|\/srv\/mirror:/);
   assert.match(step!, /buildroot-tree \/tmp\/br-criu-upstream "\$1" "\$2"' checkout 2026\.02\.3 c{40}$/);
+});
+
+/**
+ * Runs the remote checkout step for `mirror` with a `docker` on PATH that does
+ * what the container does with its stdin: unpack it (no checkout yet), or
+ * read nothing (the checkout is there).
+ */
+function runRemoteCheckout(mirror: string, checkout: "missing" | "there") {
+  const dir = mkdtempSync(join(tmpdir(), "br-criu-remote-checkout-"));
+  try {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/bin/sh\n[ "${checkout}" = there ] && exit 0\nmkdir -p "${dir}/unpacked" && exec tar -x -C "${dir}/unpacked"\n`,
+      { mode: 0o755 },
+    );
+    const [step] = buildrootTreeSteps(REMOTE, PATHS, "s", { url: mirror, tag: "2026.02.3", commit: "c".repeat(40) });
+    return spawnSync("sh", ["-c", step!], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}` },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("a remote checkout from a local mirror tar cannot read fails naming the mirror; a present checkout is quiet", () => {
+  const missing = runRemoteCheckout("/nonexistent/buildroot-mirror", "missing");
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /tar: \/nonexistent\/buildroot-mirror: Cannot open/);
+  const mirror = mkdtempSync(join(tmpdir(), "br-criu-mirror-"));
+  try {
+    // More than a pipe holds, so tar is still writing when a container that reads nothing exits.
+    writeFileSync(join(mirror, "pack"), Buffer.alloc(4 * 1024 * 1024));
+    const there = runRemoteCheckout(mirror, "there");
+    assert.deepEqual([there.status, there.stderr], [0, ""]);
+    const sent = runRemoteCheckout(mirror, "missing");
+    assert.deepEqual([sent.status, sent.stderr], [0, ""]);
+  } finally {
+    rmSync(mirror, { recursive: true, force: true });
+  }
 });

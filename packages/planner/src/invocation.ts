@@ -284,8 +284,9 @@ export function buildrootTreeSteps(
 /**
  * The checkout on a remote build host, in its checkout volume. A local
  * mirror is on this machine only: it is sent as a tar stream, unpacked in
- * the container, and cloned from there (the stream is cut short, and its
- * error hidden, when the checkout is already there).
+ * the container, and cloned from there. When the checkout is already there
+ * the container reads nothing and tar ends on SIGPIPE, silently; tar's own
+ * errors (a mirror it cannot read) stay on stderr, beside the container's.
  */
 function remoteCheckoutStep(
   runner: DockerRunner & { readonly endpoint: DockerEndpoint },
@@ -313,7 +314,7 @@ function remoteCheckoutStep(
       source.commit,
     ],
   });
-  return `${shellCommandLine(["tar", "-c", "-C", local, "."])} 2>/dev/null | ${clone}`;
+  return `${shellCommandLine(["tar", "-c", "-C", local, "."])} | ${clone}`;
 }
 
 /**
