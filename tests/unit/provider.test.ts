@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { drift, fingerprint } from "../../packages/provider/src/products";
@@ -264,4 +264,16 @@ test("a failed boot test is an initialization failure that keeps its report", as
       return true;
     },
   );
+});
+
+test("a stage removes what an interrupted run left (its clean-up lines) before its create lines", async () => {
+  const dir = scratchDir("provider-cleanup-first");
+  try {
+    const trace = join(dir, "trace");
+    const commands = { create: [`echo create >> ${trace}`], cleanup: [`echo cleanup >> ${trace}`], delete: [] };
+    await provider.create(KERNEL, "urn:x", stage({ run: { dir, commands }, outputDir: dir }));
+    assert.equal(readFileSync(trace, "utf8"), "cleanup\ncreate\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

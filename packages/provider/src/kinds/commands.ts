@@ -22,7 +22,13 @@ export interface CommandRun {
   readonly buildHost?: DockerEndpoint;
 }
 
-/** Runs the create lines; on a cancel, the clean-up lines too, then rethrows. */
+/**
+ * Runs the clean-up lines, then the create lines; on a cancel, the clean-up
+ * lines again, then rethrows. Clean-up first: a run stopped because its
+ * build host was lost leaves its containers there (the docker CLI lost its
+ * connection, so `--rm` never applied), and a new container of the same
+ * name is refused ("Conflict. The container name ... is already in use").
+ */
 export async function runCreate(run: CommandRun, context: KindContext): Promise<RunResult> {
   const total = run.commands.create.length;
   const groups = context.groups.child();
@@ -35,6 +41,7 @@ export async function runCreate(run: CommandRun, context: KindContext): Promise<
     : () => undefined;
   let stdout = "";
   try {
+    await runCleanup(run, context);
     for (const [index, line] of run.commands.create.entries()) {
       context.log.progress(context.urn, `${run.what}: step ${index + 1} of ${total}`);
       const result = await runLines([line], {
