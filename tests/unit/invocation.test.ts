@@ -2,8 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { shellQuote } from "@br-criu/generators";
 import {
@@ -19,6 +18,7 @@ import {
   stageScriptCommand,
   type StageContext,
 } from "@br-criu/planner";
+import { scratchDir } from "../support/scratch";
 
 const DOCKER = { mode: "docker" as const, image: "br-criu-build:abc", downloadVolume: "dl", ccacheVolume: "cc" };
 const HOST = { mode: "host" as const, stageScript: "/repo/stage.sh", downloadDir: "/c/dl", ccacheDir: "/c/cc" };
@@ -231,38 +231,30 @@ test("a remote build host gets a local Buildroot mirror as a tar stream, not a m
  * read nothing (the checkout is there).
  */
 function runRemoteCheckout(mirror: string, checkout: "missing" | "there") {
-  const dir = mkdtempSync(join(tmpdir(), "br-criu-remote-checkout-"));
-  try {
-    const bin = join(dir, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "docker"),
-      `#!/bin/sh\n[ "${checkout}" = there ] && exit 0\nmkdir -p "${dir}/unpacked" && exec tar -x -C "${dir}/unpacked"\n`,
-      { mode: 0o755 },
-    );
-    const [step] = buildrootTreeSteps(REMOTE, PATHS, "s", { url: mirror, tag: "2026.02.3", commit: "c".repeat(40) });
-    return spawnSync("sh", ["-c", step!], {
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}` },
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = scratchDir("remote-checkout");
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, "docker"),
+    `#!/bin/sh\n[ "${checkout}" = there ] && exit 0\nmkdir -p "${dir}/unpacked" && exec tar -x -C "${dir}/unpacked"\n`,
+    { mode: 0o755 },
+  );
+  const [step] = buildrootTreeSteps(REMOTE, PATHS, "s", { url: mirror, tag: "2026.02.3", commit: "c".repeat(40) });
+  return spawnSync("sh", ["-c", step!], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}` },
+  });
 }
 
 test("a remote checkout from a local mirror tar cannot read fails naming the mirror; a present checkout is quiet", () => {
   const missing = runRemoteCheckout("/nonexistent/buildroot-mirror", "missing");
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /tar: \/nonexistent\/buildroot-mirror: Cannot open/);
-  const mirror = mkdtempSync(join(tmpdir(), "br-criu-mirror-"));
-  try {
-    // More than a pipe holds, so tar is still writing when a container that reads nothing exits.
-    writeFileSync(join(mirror, "pack"), Buffer.alloc(4 * 1024 * 1024));
-    const there = runRemoteCheckout(mirror, "there");
-    assert.deepEqual([there.status, there.stderr], [0, ""]);
-    const sent = runRemoteCheckout(mirror, "missing");
-    assert.deepEqual([sent.status, sent.stderr], [0, ""]);
-  } finally {
-    rmSync(mirror, { recursive: true, force: true });
-  }
+  const mirror = scratchDir("mirror");
+  // More than a pipe holds, so tar is still writing when a container that reads nothing exits.
+  writeFileSync(join(mirror, "pack"), Buffer.alloc(4 * 1024 * 1024));
+  const there = runRemoteCheckout(mirror, "there");
+  assert.deepEqual([there.status, there.stderr], [0, ""]);
+  const sent = runRemoteCheckout(mirror, "missing");
+  assert.deepEqual([sent.status, sent.stderr], [0, ""]);
 });

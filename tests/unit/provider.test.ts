@@ -268,12 +268,8 @@ test("a failed boot test is an initialization failure that keeps its report", as
 
 test("a stage removes what an interrupted run left (its clean-up lines) before its create lines", async () => {
   const dir = scratchDir("provider-cleanup-first");
-  try {
-    const trace = join(dir, "trace");
-    const commands = { create: [`echo create >> ${trace}`], cleanup: [`echo cleanup >> ${trace}`], delete: [] };
-    await provider.create(KERNEL, "urn:x", stage({ run: { dir, commands }, outputDir: dir }));
-    assert.equal(readFileSync(trace, "utf8"), "cleanup\ncreate\n");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const trace = join(dir, "trace");
+  const commands = { create: [`echo create >> ${trace}`], cleanup: [`echo cleanup >> ${trace}`], delete: [] };
+  await provider.create(KERNEL, "urn:x", stage({ run: { dir, commands }, outputDir: dir }));
+  assert.equal(readFileSync(trace, "utf8"), "cleanup\ncreate\n");
 });
