@@ -2,9 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { elfInterpreter, imageBootArgs, initramfsBootArgs, parseAcceptance, resolveInSysroot } from "@br-criu/runtime";
+import {
+  bootQemu,
+  elfInterpreter,
+  imageBootArgs,
+  initramfsBootArgs,
+  parseAcceptance,
+  resolveInSysroot,
+} from "@br-criu/runtime";
 import { parseBootTestJson } from "@br-criu/planner";
 import { renderBoardFiles } from "@br-criu/generators";
 import { listStacks, loadProject, loadStack, resolveStack } from "@br-criu/stacks";
@@ -125,4 +132,28 @@ test("every board gives its guest a virtio RNG, and its kernel fragment the driv
     const fragment = renderBoardFiles(board, stack.file).find((f) => f.path.endsWith("linux-criu.fragment"))!;
     assert.match(fragment.content, /^CONFIG_HW_RANDOM_VIRTIO=y$/m, `${name}: fragment lacks the virtio RNG driver`);
   }
+});
+
+test("QEMU is stopped as soon as the console shows the guest's last line", async () => {
+  // The guest waits to be stopped after its last line (a reboot would drop what the
+  // serial driver had not sent yet), so the host must stop it: SIGTERM, not the hard timeout.
+  const dir = scratchDir("fake-qemu");
+  const qemu = join(dir, "qemu-system-fake");
+  const stopped = join(dir, "stopped-by-sigterm");
+  writeFileSync(
+    qemu,
+    `#!/bin/sh\ntrap 'echo > ${stopped}; exit 0' TERM\necho report line\necho LAST 3\nwhile :; do sleep 1; done\n`,
+  );
+  chmodSync(qemu, 0o755);
+  const boot = await bootQemu({
+    binary: qemu,
+    args: [],
+    timeoutMs: 120_000,
+    logFile: join(dir, "console.log"),
+    doneMarker: /^LAST \d+$/m,
+  });
+  assert.equal(boot.timedOut, false);
+  assert.ok(existsSync(stopped), "QEMU was not sent SIGTERM on the last line");
+  assert.equal(boot.exitCode, 0);
+  assert.match(boot.console, /report line\nLAST 3/);
 });

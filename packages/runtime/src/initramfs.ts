@@ -131,7 +131,7 @@ const { zdtmRunner, zdtmList, zdtmTests } = TEST_SYSTEM_LAYOUT;
  * The test system's init. With ZDTM on board it first moves itself from the
  * initramfs to a tmpfs (switch_root): the ns-flavor programs pivot_root,
  * which the initramfs's rootfs refuses (EINVAL). Then it mounts what CRIU
- * needs, runs the acceptance script, the ZDTM runner, and reboots.
+ * needs, runs the acceptance script, the ZDTM runner, and waits to be stopped.
  */
 const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -155,6 +155,9 @@ mount -t tmpfs tmpfs /tmp
 echo BR-CRIU-BOOTED
 /${ACCEPTANCE_SCRIPT}
 [ -x /${zdtmRunner} ] && /${zdtmRunner} /${zdtmList} /${zdtmTests}
+# The host stops QEMU once it has read the last line; a reboot now would drop
+# what the serial driver has not sent yet. Reboot only if nobody does.
+sleep 60
 reboot -f
 `;
 

@@ -13,7 +13,11 @@ export interface BootOptions {
   readonly timeoutMs: number;
   /** Where the full console log is written. */
   readonly logFile: string;
-  /** Stop early once the console shows this line (the guest then powers off anyway). */
+  /**
+   * The guest's last line: QEMU is stopped as soon as the console shows it.
+   * The guest waits to be stopped rather than rebooting at once, since a
+   * reboot drops what the serial driver has not sent yet (its last lines).
+   */
   readonly doneMarker?: RegExp;
   /** Named lines whose first appearance is timed (seconds from start, in the result). */
   readonly milestones?: Readonly<Record<string, RegExp>>;
@@ -50,9 +54,12 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
       console += chunk.toString("utf8");
       for (const [name, pattern] of Object.entries(options.milestones ?? {}))
         if (!(name in milestones) && pattern.test(console)) milestones[name] = (Date.now() - started) / 1000;
-      // Give the guest a moment to power off by itself once it reported.
-      if (options.doneMarker && !doneAt && options.doneMarker.test(console))
+      // Everything the guest printed before its last line has arrived: stop QEMU
+      // (SIGTERM lets it close its disk images; SIGKILL if it does not end).
+      if (options.doneMarker && !doneAt && options.doneMarker.test(console)) {
+        child.kill("SIGTERM");
         doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
+      }
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
