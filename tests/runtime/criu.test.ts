@@ -21,6 +21,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  BOOTED_LINE,
   ZDTM_RESULTS_DOC,
   renderZdtmResults,
   type BoardZdtmOutcomes,
@@ -101,11 +102,22 @@ async function bootTestOf(
   return { code: result.code, report: JSON.parse(result.stdout || "{}"), stderr: result.stderr };
 }
 
-/** The last lines of a boot's console log, for a failure message. */
+/**
+ * A boot's console for a failure message: first one line on how far the guest
+ * got (CI output may keep only the head and tail of a long message), then the
+ * log's last lines.
+ */
 function consoleTail(report: BootReport): string {
   if (!report.consoleLog || !existsSync(report.consoleLog)) return "(no console log)";
   const lines = readFileSync(report.consoleLog, "utf8").split("\n");
-  return [`last console lines of ${report.consoleLog}:`, ...lines.slice(-40)].join("\n");
+  const panic = lines.find((line) => line.includes("Kernel panic"));
+  const summary = [
+    `console: ${lines.length} lines`,
+    `init reached: ${lines.some((line) => line.startsWith(BOOTED_LINE)) ? "yes" : "no"}`,
+    `panic: ${panic ?? "none"}`,
+    `timed out: ${report.timedOut}`,
+  ].join("; ");
+  return [summary, `last console lines of ${report.consoleLog}:`, ...lines.slice(-40)].join("\n");
 }
 
 /** The other four boards: the same acceptance, and the checks each architecture cannot pass. */

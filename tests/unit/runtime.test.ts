@@ -58,6 +58,9 @@ test("a failing step, its log, and a console cut short", () => {
   assert.equal(cut.passed, false);
   assert.equal(cut.done, false);
   assert.equal(cut.firstFailure, "frozen");
+  // A kernel that stops before userspace is a boot failure, not a failed `criu check`.
+  const early = parseAcceptance("Linux version 6.12.118\nCommand line: console=ttyS0 panic=-1\n");
+  assert.equal(early.firstFailure, "boot");
   assert.equal(parseAcceptance(PASS.replace("BR-CRIU-DONE ok", "")).passed, false, "no DONE line: not passed");
 });
 

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ACCEPTANCE_SCRIPT } from "@br-criu/generators";
+import { BOOTED_LINE } from "./results";
 import { HOST_SYSROOT, resolveInSysroot, type Sysroot } from "./sysroot";
 import { TEST_SYSTEM_LAYOUT } from "./test-system-layout";
 
@@ -152,7 +153,7 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
-echo BR-CRIU-BOOTED
+echo ${BOOTED_LINE}
 /${ACCEPTANCE_SCRIPT}
 [ -x /${zdtmRunner} ] && /${zdtmRunner} /${zdtmList} /${zdtmTests}
 # The host stops QEMU once it has read the last line; a reboot now would drop

@@ -1,5 +1,6 @@
 /**
- * The acceptance test's console protocol (criu-acceptance prints it):
+ * The acceptance test's console protocol (criu-acceptance prints it; the
+ * test system's init prints BOOTED_LINE before it starts the script):
  *   BR-CRIU-STEP <step> <ok|fail> <milliseconds> [detail]
  *   BR-CRIU-FEATURE <criu check feature> <ok|fail>
  *   BR-CRIU-LOG <line of a failing step's log>
@@ -7,6 +8,9 @@
  */
 import type { CriuCheckExpectation } from "@br-criu/model";
 import type { BootTestJson, StepResult } from "@br-criu/planner";
+
+/** The test system's init has started: the kernel reached userspace. */
+export const BOOTED_LINE = "BR-CRIU-BOOTED";
 
 const ACCEPTANCE_STEPS = ["criu-check", "dump", "frozen", "restore", "advance"] as const;
 
@@ -19,7 +23,7 @@ export interface AcceptanceReport {
   readonly done: boolean;
   /** All five steps present and ok, and the script finished ok. */
   readonly passed: boolean;
-  /** The first failing or missing step. */
+  /** The first failing or missing step; "boot" when the console shows no step. */
   readonly firstFailure?: string;
   /** `criu check --feature <name>` results, by name (empty unless the test system asked). */
   readonly features: Readonly<Record<string, boolean>>;
@@ -39,7 +43,8 @@ export function parseAcceptance(console: string): AcceptanceReport {
     else if (/^BR-CRIU-DONE (ok|fail)$/.test(line)) done = line.endsWith("ok");
   }
   const failed = steps.find((s) => !s.ok);
-  const missing = ACCEPTANCE_STEPS.find((name) => !steps.some((s) => s.step === name));
+  // No step at all: the guest never got as far as `criu check` (kernel crash, no init, lost console).
+  const missing = steps.length === 0 ? "boot" : ACCEPTANCE_STEPS.find((name) => !steps.some((s) => s.step === name));
   const passed = done === true && !failed && !missing;
   const firstFailure = failed ? failed.step : missing;
   return {
