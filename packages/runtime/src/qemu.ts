@@ -42,7 +42,11 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
       env: { ...process.env, QEMU_AUDIO_DRV: "none" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // The guest's serial console is QEMU's stdout. QEMU's own messages (stderr,
+    // e.g. "terminating on signal 15") are kept apart and added after it: mixed
+    // in as they came, one could land inside the guest's last, unfinished line.
     let console = "";
+    let qemuMessages = "";
     let timedOut = false;
     let doneAt: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -50,8 +54,10 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
       child.kill("SIGKILL");
     }, options.timeoutMs);
     const milestones: Record<string, number> = {};
-    const collect = (chunk: Buffer) => {
-      console += chunk.toString("utf8");
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      console += chunk;
       for (const [name, pattern] of Object.entries(options.milestones ?? {}))
         if (!(name in milestones) && pattern.test(console)) milestones[name] = (Date.now() - started) / 1000;
       // Everything the guest printed before its last line has arrived: stop QEMU
@@ -60,9 +66,8 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
         child.kill("SIGTERM");
         doneAt = setTimeout(() => child.kill("SIGKILL"), 5000);
       }
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
+    });
+    child.stderr.on("data", (chunk: string) => (qemuMessages += chunk));
     child.on("error", (error) => {
       clearTimeout(timer);
       reject(
@@ -74,6 +79,7 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
     child.on("close", (code) => {
       clearTimeout(timer);
       if (doneAt) clearTimeout(doneAt);
+      if (qemuMessages) console += `${console.endsWith("\n") ? "" : "\n"}${qemuMessages}`;
       writeFileSync(options.logFile, console);
       resolvePromise({
         console,
