@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveBoard } from "@br-criu/model";
-import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   bootQemu,
@@ -148,8 +148,8 @@ test("QEMU is stopped as soon as the console shows the guest's last line, which 
     // Like QEMU: the last line's newline may not have come yet, and SIGTERM makes it say so on stderr.
     `#!/bin/sh\ntrap 'echo > ${stopped}; echo "qemu: terminating on signal 15" >&2; exit 0' TERM\n` +
       `echo report line\nprintf 'LAST 3'\nwhile :; do sleep 1; done\n`,
+    { mode: 0o755 },
   );
-  chmodSync(qemu, 0o755);
   const boot = await bootQemu({
     binary: qemu,
     args: [],
